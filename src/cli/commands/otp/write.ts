@@ -1,0 +1,12 @@
+import type { CommandModule } from 'yargs';
+import type { GlobalArgs } from '../../global-options.js';
+
+// Placeholder until its issue lands.
+export const otpWriteCommand: CommandModule<GlobalArgs, GlobalArgs> = {
+  command: 'write',
+  describe: false,
+  handler: () => {
+    process.stderr.write('not implemented yet\n');
+    process.exitCode = 2;
+  },
+};

@@ -1,0 +1,48 @@
+import type { Argv } from 'yargs';
+import type { LogLevel } from '../util/logger.js';
+
+/** Options every command takes (yargs globals). */
+export interface GlobalArgs {
+  json: boolean;
+  'log-level': LogLevel;
+  port?: string;
+  baud: number;
+  parity: 'none' | 'even' | 'odd';
+  timeout: number;
+  record?: string;
+  reset: string;
+  soc: 'mp15' | 'mp13';
+  fuses?: string;
+  'save-fuses'?: string;
+}
+
+export function withGlobalOptions<T>(y: Argv<T>): Argv<T & GlobalArgs> {
+  return y
+    .option('json', { type: 'boolean', default: false, global: true, describe: 'Print results as JSON on stdout' })
+    .option('log-level', {
+      choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const,
+      default: 'warn' as const,
+      global: true,
+      describe: 'Log level (pino, to stderr); trace shows every frame decoded',
+    })
+    .option('port', {
+      type: 'string',
+      global: true,
+      describe: 'Serial port (e.g. /dev/ttyUSB0), "emulator", or "replay:FILE.jsonl"; default $STM32MP_PORT, else the emulated board',
+    })
+    .option('baud', { type: 'number', default: 115200, global: true, describe: 'Baud rate' })
+    .option('parity', { choices: ['none', 'even', 'odd'] as const, default: 'even' as const, global: true, describe: 'Parity (AN5275: even)' })
+    .option('timeout', { type: 'number', default: 10_000, global: true, describe: 'Milliseconds to wait for the board to answer a sync' })
+    .option('record', { type: 'string', global: true, describe: 'Record every byte of the session to this capture file (JSON Lines)' })
+    .option('reset', {
+      type: 'string',
+      default: 'none',
+      global: true,
+      describe: 'DTR/RTS sequence before sync: none, dtr, rts, dtr-inverted, rts-inverted, or a custom sequence like "D0R1,50,D1R0"',
+    })
+    .option('soc', { choices: ['mp15', 'mp13'] as const, default: 'mp15' as const, global: true, describe: 'Emulated board only: the SoC to emulate' })
+    .option('fuses', { type: 'string', global: true, describe: 'Emulated board only: initial fuses from this OTP structure file (default: the DK2 dump)' })
+    .option('save-fuses', { type: 'string', global: true, describe: 'Emulated board only: save the fuses to this file at exit (continue the session later with --fuses)' }) as unknown as Argv<
+    T & GlobalArgs
+  >;
+}

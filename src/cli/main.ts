@@ -1,0 +1,25 @@
+import yargs from 'yargs';
+import { ExitCode } from '../errors.js';
+import { commands } from './commands/index.js';
+import { withGlobalOptions } from './global-options.js';
+
+/** Builds and runs the CLI; exit codes are set on process.exitCode by each command's action. */
+export async function main(argv: string[]): Promise<void> {
+  let cli = withGlobalOptions(yargs(argv))
+    .scriptName('stm32mp-uart')
+    .usage('$0 <command> [options]\n\nProgram STM32MP1 boards over a UART (AN5275). With no --port, commands use the built-in emulated board.')
+    .strict()
+    .demandCommand(1, 'Name a command; see --help.')
+    .recommendCommands()
+    .epilogue('Exit codes: 0 success; 1 board or link failed; 2 bad input, or refused before sending; 3 read-back verification failed; 4 cancelled (no confirmation, or brick risk without --force).')
+    .fail((msg, err) => {
+      if (err) throw err;
+      process.stderr.write(`error [USAGE]: ${msg}\nRun with --help for usage.\n`);
+      process.exit(ExitCode.INPUT);
+    })
+    .help()
+    .version()
+    .wrap(Math.min(110, process.stdout.columns ?? 100));
+  for (const c of commands) cli = cli.command(c as never);
+  await cli.parseAsync();
+}
