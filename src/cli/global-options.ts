@@ -14,6 +14,8 @@ export interface GlobalArgs {
   soc: 'mp15' | 'mp13';
   fuses?: string;
   'save-fuses'?: string;
+  faults?: string;
+  stage: 'rom' | 'u-boot';
 }
 
 export function withGlobalOptions<T>(y: Argv<T>): Argv<T & GlobalArgs> {
@@ -42,7 +44,9 @@ export function withGlobalOptions<T>(y: Argv<T>): Argv<T & GlobalArgs> {
     })
     .option('soc', { choices: ['mp15', 'mp13'] as const, default: 'mp15' as const, global: true, describe: 'Emulated board only: the SoC to emulate' })
     .option('fuses', { type: 'string', global: true, describe: 'Emulated board only: initial fuses from this OTP structure file (default: the DK2 dump)' })
-    .option('save-fuses', { type: 'string', global: true, describe: 'Emulated board only: save the fuses to this file at exit (continue the session later with --fuses)' }) as unknown as Argv<
+    .option('save-fuses', { type: 'string', global: true, describe: 'Emulated board only: save the fuses to this file at exit (continue the session later with --fuses)' })
+    .option('faults', { type: 'string', global: true, describe: 'Emulated board only: faults to inject (see `emulate --help`)' })
+    .option('stage', { choices: ['rom', 'u-boot'] as const, default: 'u-boot' as const, global: true, describe: "Emulated board only: start at the ROM code or in U-Boot's stm32prog loop" }) as unknown as Argv<
     T & GlobalArgs
   >;
 }
