@@ -5,9 +5,10 @@
  * Stm32mpError
  * ├─ LinkError        exit 1  the board or the link failed
  * │    TIMEOUT, NACK, ABORT, PROTOCOL, SYNC_FAILED, PORT, PORT_CLOSED, NOT_SUPPORTED,
- * │    STAGE_TIMEOUT, PHASE_UNEXPECTED, DEVICE_ERROR, REPLAY_MISMATCH, REPLAY_EXHAUSTED
+ * │    STAGE_TIMEOUT, PHASE_UNEXPECTED, DEVICE_ERROR, REPLAY_MISMATCH, REPLAY_EXHAUSTED,
+ * │    OTP_UNAVAILABLE, OTP_WRITE_ABORTED
  * ├─ InputError       exit 2  bad input or usage, or a request the fuses cannot take (nothing sent)
- * │    USAGE, FILE, OTP_SIZE, OTP_VERSION, OTP_ALIGN, OTP_REFUSED, OTP_UNAVAILABLE, IMAGE_INVALID,
+ * │    USAGE, FILE, OTP_SIZE, OTP_VERSION, OTP_ALIGN, OTP_REFUSED, IMAGE_INVALID,
  * │    LAYOUT_INVALID, CAPTURE_INVALID, PLAN_INVALID, POOL_EXHAUSTED
  * ├─ VerifyError      exit 3  read-back verification failed   VERIFY_FAILED
  * └─ CancelledError   exit 4  declined / no confirmation / brick risk without --force

@@ -16,6 +16,7 @@ export interface GlobalArgs {
   'save-fuses'?: string;
   faults?: string;
   stage: 'rom' | 'u-boot';
+  firmware: 'optee' | 'sp-min';
 }
 
 export function withGlobalOptions<T>(y: Argv<T>): Argv<T & GlobalArgs> {
@@ -46,6 +47,12 @@ export function withGlobalOptions<T>(y: Argv<T>): Argv<T & GlobalArgs> {
     .option('fuses', { type: 'string', global: true, describe: 'Emulated board only: initial fuses from this OTP structure file (default: the DK2 dump)' })
     .option('save-fuses', { type: 'string', global: true, describe: 'Emulated board only: save the fuses to this file at exit (continue the session later with --fuses)' })
     .option('faults', { type: 'string', global: true, describe: 'Emulated board only: faults to inject (see `emulate --help`)' })
+    .option('firmware', {
+      choices: ['optee', 'sp-min'] as const,
+      default: 'optee' as const,
+      global: true,
+      describe: 'Emulated board only: the secure firmware behind the OTP partition (OP-TEE ignores sticky lock requests, SP_MIN applies them)',
+    })
     .option('stage', { choices: ['rom', 'u-boot'] as const, default: 'u-boot' as const, global: true, describe: "Emulated board only: start at the ROM code or in U-Boot's stm32prog loop" }) as unknown as Argv<
     T & GlobalArgs
   >;

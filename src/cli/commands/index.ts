@@ -1,3 +1,4 @@
+import type { CommandModule } from 'yargs';
 import { bootCommand } from './boot.js';
 import { captureCommand } from './capture.js';
 import { emulateCommand } from './emulate.js';
@@ -8,4 +9,5 @@ import { portsCommand } from './ports.js';
 import { provisionCommand } from './provision.js';
 
 /** Every top-level command, in --help order. */
-export const commands = [otpCommand, infoCommand, portsCommand, bootCommand, pmicCommand, provisionCommand, captureCommand, emulateCommand];
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each command has its own argument type
+export const commands: CommandModule<any, any>[] = [otpCommand, infoCommand, portsCommand, bootCommand, pmicCommand, provisionCommand, captureCommand, emulateCommand];

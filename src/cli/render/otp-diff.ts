@@ -1,0 +1,53 @@
+import type { SocFamily } from '../../protocol/constants.js';
+import type { OtpWordDiff } from '../../otp/diff.js';
+import { decodeNamedWords } from '../../otp/named.js';
+import { NAMED_LABELS } from '../../otp/named-tables.js';
+import { statusFlags } from '../../otp/status.js';
+import { emptyOtpStructure } from '../../otp/structure.js';
+
+const hex = (n: number): string => `0x${(n >>> 0).toString(16).toUpperCase().padStart(8, '0')}`;
+
+export interface OtpDiffReport {
+  a: string;
+  b: string;
+  identical: boolean;
+  /** Structure word 1, when it differs. */
+  globalState: { before: number; after: number } | null;
+  words: OtpWordDiff[];
+}
+
+/** Word id → the label of the named word(s) stored there, to say what a changed word means. */
+function namedLabels(soc: SocFamily): Map<number, string> {
+  const out = new Map<number, string>();
+  const named = decodeNamedWords(emptyOtpStructure(soc), soc);
+  for (const [key, value] of Object.entries(named)) {
+    if (key === 'macs' || key === 'device' || key === 'serialNumber' || typeof value !== 'object' || !('words' in value)) continue;
+    for (const w of (value as { words: number[] }).words) if (!out.has(w)) out.set(w, NAMED_LABELS[key]?.label ?? key);
+  }
+  return out;
+}
+
+function flagChange(before: number, after: number): string {
+  const b = statusFlags(before);
+  const a = statusFlags(after);
+  const added = a.filter((f) => !b.includes(f)).map((f) => `+${f}`);
+  const removed = b.filter((f) => !a.includes(f)).map((f) => `-${f}`);
+  const all = [...added, ...removed];
+  return all.length ? ` (${all.join(' ')})` : '';
+}
+
+export function renderOtpDiff(report: OtpDiffReport, soc: SocFamily): string {
+  if (report.identical) return `${report.a} and ${report.b} are identical.`;
+  const labels = namedLabels(soc);
+  const lines: string[] = [];
+  if (report.globalState) lines.push(`global state: ${hex(report.globalState.before)} -> ${hex(report.globalState.after)}`);
+  lines.push(`${report.words.length} word(s) differ between ${report.a} and ${report.b}:`);
+  lines.push('    ID  | value before -> after       | status before -> after');
+  for (const d of report.words) {
+    const value = d.changed.includes('value') ? `${hex(d.before.value)} -> ${hex(d.after.value)}` : `${hex(d.before.value)} (same)     `;
+    const status = d.changed.includes('status') ? `${hex(d.before.status)} -> ${hex(d.after.status)}${flagChange(d.before.status, d.after.status)}` : `${hex(d.before.status)} (same)`;
+    const label = labels.get(d.id);
+    lines.push(`    ${String(d.id).padStart(2, '0')}  | ${value} | ${status}${label ? `  [${label}]` : ''}`);
+  }
+  return lines.join('\n');
+}

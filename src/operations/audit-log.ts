@@ -1,0 +1,22 @@
+import { appendFile } from 'node:fs/promises';
+
+/** One line of the audit log: what went into which board, and how it ended. */
+export interface AuditRecord {
+  time: string;
+  operation: string;
+  port: string;
+  uid: string | null;
+  soc?: string;
+  words: { id: number; before: { value: number; status: number }; after: { value: number; status: number } | null }[];
+  result: 'ok' | 'dry-run' | 'nothing-to-do' | 'failed';
+  error?: { code: string; message: string };
+  [extra: string]: unknown;
+}
+
+/**
+ * Appends one JSON line. A single append of a whole line (O_APPEND) keeps lines intact when several
+ * processes of a production line share one log.
+ */
+export async function appendAuditRecord(path: string, record: AuditRecord): Promise<void> {
+  await appendFile(path, `${JSON.stringify(record)}\n`, { encoding: 'utf8', flag: 'a' });
+}

@@ -1,0 +1,217 @@
+import { AbortError, CancelledError, LinkError, VerifyError, isStm32mpError } from '../errors.js';
+import type { Link } from '../link/link.js';
+import { Phase, type SocFamily } from '../protocol/constants.js';
+import { findBrickRisks, type BrickRisk } from '../otp/brick-risk.js';
+import { decodeNamedWords } from '../otp/named.js';
+import { buildWriteRequest, type OtpEdit, type WriteRequest } from '../otp/request.js';
+import { STATUS } from '../otp/status.js';
+import type { OtpStructure } from '../otp/structure.js';
+import { silentLogger, type Logger } from '../util/logger.js';
+import { appendAuditRecord, type AuditRecord } from './audit-log.js';
+import { readOtp } from './otp-read.js';
+import { downloadBuffer } from './transfer.js';
+
+/** What will be burnt, shown to the user before anything is sent. */
+export interface OtpWritePlan {
+  soc: SocFamily;
+  uid: string | null;
+  current: OtpStructure;
+  request: WriteRequest;
+  risks: BrickRisk[];
+  /** Sticky locks last until reset, and OP-TEE firmware ignores them (otp-structure.md "Write requests"). */
+  stickyRequested: boolean;
+  /** Words with something left to do. */
+  pending: number;
+}
+
+export interface WordCheck {
+  id: number;
+  expectedValue: number;
+  foundValue: number;
+  expectedLocks: number;
+  foundStatus: number;
+  ok: boolean;
+  problem?: string;
+}
+
+export interface OtpWriteResult {
+  outcome: 'written' | 'dry-run' | 'nothing-to-do';
+  plan: OtpWritePlan;
+  after?: OtpStructure;
+  checks: WordCheck[];
+  /** Words of the read-back whose status reports a read or lock error. */
+  statusErrors: { id: number; flags: string[] }[];
+}
+
+export interface OtpWriteOptions {
+  edits: OtpEdit[];
+  soc?: SocFamily;
+  /** Allow writes that can brick the board. */
+  force?: boolean;
+  dryRun?: boolean;
+  /** Asked once the plan is known; resolve false to cancel. Required unless `yes`. */
+  confirm?: (plan: OtpWritePlan) => Promise<boolean>;
+  yes?: boolean;
+  /** Called with the plan before confirmation (the CLI shows it). */
+  onPlan?: (plan: OtpWritePlan) => void;
+  logger?: Logger;
+  /** Append one line per operation to this JSONL file. */
+  auditLog?: string;
+  port?: string;
+  operation?: string;
+}
+
+const LOCK_BITS = STATUS.PERMANENT_LOCK | STATUS.STICKY_PROG_LOCK | STATUS.STICKY_SHADOW_WRITE_LOCK | STATUS.STICKY_SHADOW_READ_LOCK;
+
+export function uidOf(s: OtpStructure): string | null {
+  const w = s.words;
+  if (w.length < 16) return null;
+  return [13, 14, 15].map((i) => w[i]!.value.toString(16).padStart(8, '0')).join('');
+}
+
+/** Step 2 and the analysis of step 3: the pure plan (refusals throw InputError OTP_REFUSED, exit 2). */
+export function planOtpWrite(current: OtpStructure, edits: OtpEdit[], soc: SocFamily): OtpWritePlan {
+  const request = buildWriteRequest(current, edits, soc);
+  const risks = findBrickRisks(request, soc);
+  const stickyRequested = request.words.some((w) => (w.requestedStatus & (STATUS.STICKY_PROG_LOCK | STATUS.STICKY_SHADOW_WRITE_LOCK | STATUS.STICKY_SHADOW_READ_LOCK)) !== 0);
+  return { soc, uid: uidOf(current), current, request, risks, stickyRequested, pending: request.words.filter((w) => !w.alreadyDone).length };
+}
+
+/** Step 3's gate: a brick-risk write needs `force` (exit 4 otherwise). */
+export function checkBrickRisks(plan: OtpWritePlan, force: boolean | undefined): void {
+  if (plan.risks.length === 0 || force) return;
+  const list = plan.risks.map((r) => `word ${r.word}: ${r.description}`).join('; ');
+  throw new CancelledError('BRICK_RISK', `refused: this write can brick the board (${list}). Nothing was sent. Add --force to burn it anyway.`, { risks: plan.risks });
+}
+
+/** Step 5: download the request structure to phase 0xF2 and program it with Start 0xF2. */
+export async function programOtp(link: Link, request: WriteRequest, log: Logger): Promise<void> {
+  log.trace({ step: 'download', bytes: request.bytes.length }, 'downloading the OTP write request to phase 0xF2');
+  await downloadBuffer(link, Phase.OTP, request.bytes);
+  log.trace({ step: 'start' }, 'Start 0xF2: programming');
+  await link.start(Phase.OTP);
+}
+
+/** Step 6: every requested word's value and lock bits, compared with the read-back. */
+export function verifyOtpWrite(request: WriteRequest, after: OtpStructure): WordCheck[] {
+  return request.words.map((w) => {
+    const found = after.words[w.id]!;
+    const expectedLocks = (w.requestedStatus & LOCK_BITS) >>> 0;
+    const problems: string[] = [];
+    if (found.value >>> 0 !== w.newValue >>> 0) problems.push(`value 0x${hex(found.value)} instead of 0x${hex(w.newValue)}`);
+    const missing = (expectedLocks & ~found.status) >>> 0;
+    if (missing) problems.push(`lock bits 0x${hex(missing)} missing${missing & ~STATUS.PERMANENT_LOCK ? ' (sticky locks: the board firmware may ignore them, and they end at reset)' : ''}`);
+    if (found.status & STATUS.READ_ERROR) problems.push('read error on read-back');
+    return {
+      id: w.id,
+      expectedValue: w.newValue >>> 0,
+      foundValue: found.value >>> 0,
+      expectedLocks,
+      foundStatus: found.status >>> 0,
+      ok: problems.length === 0,
+      ...(problems.length ? { problem: problems.join('; ') } : {}),
+    };
+  });
+}
+
+function hex(n: number): string {
+  return (n >>> 0).toString(16).toUpperCase().padStart(8, '0');
+}
+
+function statusErrorsOf(s: OtpStructure): { id: number; flags: string[] }[] {
+  return s.words.filter((w) => w.status & (STATUS.READ_ERROR | STATUS.LOCK_ERROR)).map((w) => ({ id: w.id, flags: w.flags }));
+}
+
+/**
+ * The whole write path (style.md pattern 12): read the board → plan → show → confirm → program →
+ * read back → verify → audit. Nothing is sent before the plan is accepted; every refusal happens
+ * before the first Download byte.
+ */
+export async function writeOtp(link: Link, options: OtpWriteOptions): Promise<OtpWriteResult> {
+  const log = options.logger ?? silentLogger;
+  log.trace({ step: 'read-current' }, 'step 1: reading the current OTP');
+  const { soc, structure: current } = await readOtp(link, { soc: options.soc, logger: log });
+
+  log.trace({ step: 'build-request', edits: options.edits.length }, 'step 2: building the write request');
+  const plan = planOtpWrite(current, options.edits, soc);
+  log.trace({ step: 'plan', pending: plan.pending, risks: plan.risks.length }, 'step 3: plan ready');
+  options.onPlan?.(plan);
+  checkBrickRisks(plan, options.force);
+
+  const audit = async (result: AuditRecord['result'], after?: OtpStructure, error?: unknown): Promise<void> => {
+    if (!options.auditLog) return;
+    await appendAuditRecord(options.auditLog, {
+      time: new Date().toISOString(),
+      operation: options.operation ?? 'otp-write',
+      port: options.port ?? link.transport.name,
+      uid: plan.uid,
+      soc,
+      words: plan.request.words.map((w) => ({
+        id: w.id,
+        before: { value: w.currentValue, status: w.currentStatus },
+        after: after ? { value: after.words[w.id]!.value, status: after.words[w.id]!.status } : null,
+      })),
+      result,
+      ...(isStm32mpError(error) ? { error: { code: error.code, message: error.message } } : {}),
+    });
+  };
+
+  if (options.dryRun) {
+    await audit('dry-run');
+    return { outcome: 'dry-run', plan, checks: [], statusErrors: [] };
+  }
+  if (plan.pending === 0) {
+    await audit('nothing-to-do', current);
+    return { outcome: 'nothing-to-do', plan, after: current, checks: verifyOtpWrite(plan.request, current), statusErrors: statusErrorsOf(current) };
+  }
+
+  log.trace({ step: 'confirm' }, 'step 4: confirmation');
+  if (!options.yes) {
+    if (!options.confirm) {
+      throw new CancelledError('NO_CONFIRMATION', 'refused: OTP writes need a confirmation and none can be asked here (no TTY). Review the plan with --dry-run, then add --yes.');
+    }
+    if (!(await options.confirm(plan))) throw new CancelledError('CANCELLED', 'cancelled: nothing was written.');
+  }
+
+  try {
+    await programOtp(link, plan.request, log);
+  } catch (err) {
+    if (!(err instanceof AbortError)) {
+      await audit('failed', undefined, err);
+      throw err;
+    }
+    // The device stopped at the first word it could not program; the ones before it ARE burnt
+    // (otp-structure.md "Write requests"). Read back to say exactly which.
+    log.trace({ step: 'read-back-after-abort' }, 'Start 0xF2 aborted: reading back to see what was programmed');
+    const { structure: after } = await readOtp(link, { soc, logger: log });
+    const checks = verifyOtpWrite(plan.request, after);
+    const written = checks.filter((c) => c.ok).map((c) => c.id);
+    const notWritten = checks.filter((c) => !c.ok).map((c) => c.id);
+    const error = new LinkError(
+      'OTP_WRITE_ABORTED',
+      `the board aborted the OTP programming: written ${written.length ? `words ${written.join(', ')}` : 'nothing'}; not written: words ${notWritten.join(', ')}. ` +
+        "The device's reason is only readable with Get Phase, which resets the board: run `stm32mp-uart info` to read it (the board will reset).",
+      { cause: err, details: { written, notWritten, checks } },
+    );
+    await audit('failed', after, error);
+    throw error;
+  }
+
+  log.trace({ step: 'read-back' }, 'step 6: reading back');
+  const { structure: after } = await readOtp(link, { soc, logger: log });
+  const checks = verifyOtpWrite(plan.request, after);
+  log.trace({ step: 'verify', failed: checks.filter((c) => !c.ok).length }, 'step 6: verified');
+  const failed = checks.filter((c) => !c.ok);
+  if (failed.length) {
+    const error = new VerifyError(`read-back verification failed for ${failed.length} word(s): ${failed.map((c) => `word ${c.id}: ${c.problem}`).join('; ')}`, { checks });
+    await audit('failed', after, error);
+    throw error;
+  }
+  await audit('ok', after);
+  return { outcome: 'written', plan, after, checks, statusErrors: statusErrorsOf(after) };
+}
+
+/** Named words of the current structure, for plans and audit lines. */
+export function describeBoard(s: OtpStructure, soc: SocFamily): Record<string, unknown> {
+  return decodeNamedWords(s, soc) as Record<string, unknown>;
+}
