@@ -43,7 +43,7 @@ export function withGlobalOptions<T>(y: Argv<T>): Argv<T & GlobalArgs> {
       global: true,
       describe: 'DTR/RTS sequence before sync: none, dtr, rts, dtr-inverted, rts-inverted, or a custom sequence like "D0R1,50,D1R0"',
     })
-    .option('soc', { choices: ['mp15', 'mp13'] as const, default: 'mp15' as const, global: true, describe: 'Emulated board only: the SoC to emulate' })
+    .option('soc', { choices: ['mp15', 'mp13'] as const, default: 'mp15' as const, global: true, describe: 'The SoC: of the emulated board, and of an OTP file for otp show --file / otp diff (a real board says its own)' })
     .option('fuses', { type: 'string', global: true, describe: 'Emulated board only: initial fuses from this OTP structure file (default: the DK2 dump)' })
     .option('save-fuses', { type: 'string', global: true, describe: 'Emulated board only: save the fuses to this file at exit (continue the session later with --fuses)' })
     .option('faults', { type: 'string', global: true, describe: 'Emulated board only: faults to inject (see `emulate --help`)' })

@@ -17,11 +17,18 @@ interface Pending {
 }
 
 /**
- * A real-time UART wire (issue 10): each chunk is delivered when its last byte has crossed the
- * line, bytes back-to-back after whatever is still on the line in the same direction, plus
- * `latencyMs` when the chunk goes the other way from the previous one. The same model serves both
- * directions. One timer per direction at a time, whatever the chunk sizes: the cost is per chunk,
- * not per byte.
+ * Longest stretch of wire time delivered as one piece. A whole 258-byte packet delivered at its end
+ * would let a 9600-baud host pass U-Boot's 30 ms data window and fail TF-A's 20 ms inter-byte
+ * timeout, the opposite of a board; slices of ≤ 2 ms keep both timers honest at a cost of one
+ * timer per slice (one per ~21 bytes at 115200, one per packet at 921600), never one per byte.
+ */
+export const WIRE_SLICE_MS = 2;
+
+/**
+ * A real-time UART wire (issue 10): bytes cross the line back-to-back after whatever is still on it
+ * in the same direction, each taking 11 bit times, plus `latencyMs` when a chunk goes the other way
+ * from the previous one. A slice of a chunk is delivered when its last byte has crossed. The same
+ * model serves both directions; one timer per direction at a time.
  */
 export class Wire {
   private readonly byteMs: number;
@@ -51,9 +58,12 @@ export class Wire {
     let start = Math.max(now, line.freeAtMs);
     if (this.lastDirection !== undefined && this.lastDirection !== direction) start += this.options.latencyMs;
     this.lastDirection = direction;
-    const atMs = start + this.bytesMs(bytes.length);
-    line.freeAtMs = atMs;
-    line.queue.push({ atMs, bytes });
+    const sliceBytes = Math.max(1, Math.floor(WIRE_SLICE_MS / this.byteMs));
+    for (let i = 0; i < bytes.length; i += sliceBytes) {
+      const slice = bytes.subarray(i, Math.min(bytes.length, i + sliceBytes));
+      line.queue.push({ atMs: start + this.bytesMs(i + slice.length), bytes: slice });
+    }
+    line.freeAtMs = start + this.bytesMs(bytes.length);
     if (!line.timer) this.arm(direction);
   }
 

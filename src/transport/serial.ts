@@ -1,3 +1,4 @@
+import { readdir } from 'node:fs/promises';
 import { SerialPort } from 'serialport';
 import { LinkError } from '../errors.js';
 import { realClock, type Clock } from '../util/clock.js';
@@ -110,9 +111,19 @@ export interface PortSummary {
   productId?: string;
 }
 
-/** The serial ports the OS reports. */
+/**
+ * The serial ports the OS reports. On Linux serialport asks udevadm; where there is none (containers,
+ * minimal images) the usual USB-serial and on-chip UART device names in /dev are listed instead,
+ * without metadata.
+ */
 export async function listPorts(): Promise<PortSummary[]> {
-  const ports = await SerialPort.list();
+  let ports: Awaited<ReturnType<typeof SerialPort.list>>;
+  try {
+    ports = await SerialPort.list();
+  } catch (err) {
+    if (process.platform === 'linux' && /udevadm/.test((err as Error).message)) return scanDev();
+    throw new LinkError('PORT', `cannot list the serial ports: ${(err as Error).message}`, { cause: err });
+  }
   return ports.map((p) => ({
     path: p.path,
     ...(p.manufacturer ? { manufacturer: p.manufacturer } : {}),
@@ -120,4 +131,12 @@ export async function listPorts(): Promise<PortSummary[]> {
     ...(p.vendorId ? { vendorId: p.vendorId.toLowerCase() } : {}),
     ...(p.productId ? { productId: p.productId.toLowerCase() } : {}),
   }));
+}
+
+async function scanDev(): Promise<PortSummary[]> {
+  const names = await readdir('/dev').catch(() => [] as string[]);
+  return names
+    .filter((n) => /^tty(USB|ACM|AMA|STM|XRUSB)\d+$/.test(n))
+    .sort((a, b) => a.localeCompare(b, 'en', { numeric: true }))
+    .map((n) => ({ path: `/dev/${n}` }));
 }

@@ -1,0 +1,33 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+export const BIN = 'dist/bin/stm32mp-uart.js';
+
+export interface CliRun {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the built CLI as a user would (no TTY, no STM32MP_PORT unless given). */
+export function runCli(args: string[], options: { env?: Record<string, string>; input?: string } = {}): CliRun {
+  const env: Record<string, string | undefined> = { ...process.env, ...options.env };
+  if (!options.env?.STM32MP_PORT) delete env.STM32MP_PORT;
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: 'utf8', env, timeout: 60_000, input: options.input ?? '' });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Starts `stm32mp-uart emulate` and resolves with the pty path from its first stdout line. */
+export function startEmulateProcess(args: string[] = []): Promise<{ port: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, [BIN, 'emulate', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  return new Promise((resolve, reject) => {
+    let text = '';
+    child.on('exit', (code) => reject(new Error(`emulate exited (${code}) before printing its port: ${text}`)));
+    child.stdout!.on('data', (chunk: Buffer) => {
+      text += chunk.toString();
+      const m = /^[^\n]*?(\/dev\/\S+?)"?\s*$/m.exec(text);
+      if (m) resolve({ port: m[1]!, child });
+    });
+  });
+}
