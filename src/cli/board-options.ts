@@ -24,7 +24,7 @@ export function boardOptionsFromArgs(args: GlobalArgs, ctx: CliContext): OpenBoa
     ...(args.record ? { record: args.record } : {}),
   };
   if (port !== 'emulator') return options;
-  if (args.port === undefined) ctx.note(EMULATED_BOARD_NOTE);
+  if (args.port === undefined && !process.env.STM32MP_PORT) ctx.note(EMULATED_BOARD_NOTE);
   options.emulator = {
     soc: args.soc === 'mp13' ? 'STM32MP13' : 'STM32MP15',
     stage: args.stage,

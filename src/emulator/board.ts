@@ -125,15 +125,9 @@ export class EmulatedBoard {
     return this.bsec.readStructure();
   }
 
-  /** Board reset: sticky locks cleared, RAM state gone, back to the start stage. */
+  /** Board reset: sticky locks cleared, RAM state gone, back to the start stage at once. */
   reset(): void {
-    if (this.closed) return;
-    this.uart.stop();
-    this.bsec.reset();
-    this.uart = this.newUart();
-    this.currentStage = this.startStage;
-    this.record('reset', {});
-    if (this.powered) void this.runFrom(this.startStage, this.uart);
+    this.restart(0);
   }
 
   /** Stops the device program and the wire; the board keeps its fuses for `fuseStructure`. */
@@ -145,14 +139,29 @@ export class EmulatedBoard {
     this.listeners.clear();
   }
 
+  /**
+   * A reset; the start stage runs after `bootMs` (a device-initiated reset reboots the board, and
+   * bytes the host sends meanwhile wait in the new FIFO until the stage drains them).
+   */
+  private restart(bootMs: number): void {
+    if (this.closed) return;
+    this.uart.stop();
+    this.bsec.reset();
+    this.uart = this.newUart();
+    this.currentStage = this.startStage;
+    this.record('reset', {});
+    if (this.powered) void this.runFrom(this.startStage, this.uart, bootMs);
+  }
+
   private newUart(): DeviceUart {
     return new DeviceUart(this.clock, (bytes) => this.send(bytes));
   }
 
   /** Runs stage after stage on one power cycle until a reset, a close, or a stop. */
-  private async runFrom(first: Stage, uart: DeviceUart): Promise<void> {
+  private async runFrom(first: Stage, uart: DeviceUart, bootMs = 0): Promise<void> {
     let stage = first;
     try {
+      if (bootMs > 0) await uart.pause(bootMs);
       for (;;) {
         this.currentStage = stage;
         this.record('boot', {});
@@ -160,7 +169,7 @@ export class EmulatedBoard {
         const program = stage === 'u-boot' ? new UBootProgram(ctx) : new BootLoaderProgram(ctx, stage);
         const exit: StageExit = await program.run();
         if ('reset' in exit) {
-          if (uart === this.uart) this.reset();
+          if (uart === this.uart) this.restart(this.startStage === 'rom' ? 0 : STAGE_BOOT_MS['u-boot']);
           return;
         }
         await uart.pause(STAGE_BOOT_MS[exit.next as 'tf-a' | 'u-boot']);

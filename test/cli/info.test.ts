@@ -9,8 +9,12 @@ import { parseCapture } from '../../src/capture/format.js';
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 function cli(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const env = { ...process.env };
-  delete env.STM32MP_PORT;
+  return cliWithEnv({}, ...args);
+}
+
+function cliWithEnv(extra: Record<string, string>, ...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const env = { ...process.env, ...extra };
+  if (!('STM32MP_PORT' in extra)) delete env.STM32MP_PORT;
   const r = spawnSync(process.execPath, ['dist/bin/stm32mp-uart.js', ...args], { cwd: ROOT, encoding: 'utf8', env });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
@@ -78,5 +82,37 @@ describe('info', () => {
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/"command":"Get Phase".*"dir":"tx"/);
     expect(r.stderr).toMatch(/"answer":"ACK"/);
+  });
+
+  it('takes the port from STM32MP_PORT when --port is absent, without the emulated-board note', () => {
+    const r = cliWithEnv({ STM32MP_PORT: 'emulator' }, 'info', '--json');
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).not.toMatch(/using the emulated board/);
+    expect(JSON.parse(r.stdout).soc).toBe('STM32MP15');
+  });
+
+  it('saves the emulated fuses with --save-fuses and starts from them with --fuses', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'info-fuses-'));
+    const saved = join(dir, 'fuses.bin');
+    expect(cli('info', '--save-fuses', saved).status).toBe(0);
+    const bytes = readFileSync(saved);
+    expect(bytes.length).toBe(776);
+    expect(bytes.equals(readFileSync(join(ROOT, 'test/fixtures/stm32mp157c-dk2-otp.bin')))).toBe(true);
+    expect(cli('info', '--fuses', saved).status).toBe(0);
+  });
+
+  it('refuses a missing --fuses file and an unreadable --reset sequence with exit code 2', () => {
+    const fuses = cli('info', '--fuses', '/nonexistent/fuses.bin');
+    expect(fuses.status).toBe(2);
+    expect(fuses.stderr).toMatch(/error \[FILE\]/);
+    const reset = cli('info', '--reset', 'D7');
+    expect(reset.status).toBe(2);
+    expect(reset.stderr).toMatch(/error \[USAGE\].*D7/);
+  });
+
+  it('documents --reset in its help, with examples', () => {
+    const r = cli('info', '--help');
+    expect(r.stdout).toMatch(/Examples:/);
+    expect(r.stdout).toMatch(/dtr-inverted/);
   });
 });

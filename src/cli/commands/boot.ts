@@ -1,6 +1,7 @@
 import type { CommandModule } from 'yargs';
 import { InputError } from '../../errors.js';
 import { bootToUBoot, DEFAULT_STAGE_CHANGE_TIMEOUT_MS, prepareBoot } from '../../operations/boot.js';
+import { resolvePortName } from '../../operations/open-board.js';
 import { withBoard } from '../board-options.js';
 import type { GlobalArgs } from '../global-options.js';
 import { bootEventRenderer, formatBootSummary } from '../progress.js';
@@ -35,6 +36,11 @@ export const bootCommand: CommandModule<GlobalArgs, BootArgs> = {
     const source = args.layout !== undefined ? { layoutPath: args.layout } : sourceFromImages(args);
     // Every file is read and checked before the port is even opened (nothing sent on bad input).
     const prepared = await prepareBoot(source);
+    const port = resolvePortName(args.port);
+    if (args.baud !== 115200 && port !== 'emulator' && !port.startsWith('replay:')) {
+      // serial-boot.md stage 1: the ROM measures any rate, but TF-A and U-Boot answer at their build rate.
+      ctx.note(`warning: TF-A and U-Boot answer at their build rate (115200 in ST's releases), not at --baud ${args.baud}: run the chain at 115200`);
+    }
     const result = await withBoard(args, ctx, (session) =>
       bootToUBoot(session.link, {
         ...prepared,

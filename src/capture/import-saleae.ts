@@ -1,0 +1,83 @@
+import type { Direction } from '../transport/transport.js';
+import type { Capture } from './format.js';
+import { flip, invalid, parseCharValue, splitCsvLine, toCapture, type ByteEvent, type ImportOptions } from './import-common.js';
+
+/**
+ * Saleae Logic 2 "Async Serial" analyzer export (Data table → Export to CSV):
+ *   name,type,start_time,duration,data
+ *   "TX","data",0.001200,0.0000955,0x7F
+ * start_time in seconds; data as the analyzer's display radix: hex `0x7F`, decimal `127`, binary
+ * `0b01111111` or ASCII `'\x7f'` / `'A'`. Either one file per direction (`dir`), or one file with
+ * both analyzers told apart by their `name` (`txName` / `rxName`, else a name containing TX or RX).
+ * The older Logic 1.x export (`Time [s],Value,...`) is accepted too (one direction per file).
+ */
+function parseValue(text: string): number | undefined {
+  const s = text.trim();
+  let v: number | undefined;
+  if (/^0x[0-9a-f]+$/i.test(s)) v = parseInt(s.slice(2), 16);
+  else if (/^0b[01_]+$/i.test(s)) v = parseInt(s.slice(2).replace(/_/g, ''), 2);
+  else if (/^\d+$/.test(s)) v = parseInt(s, 10);
+  else v = parseCharValue(s);
+  return v !== undefined && v >= 0 && v <= 0xff ? v : undefined;
+}
+
+function nameDirection(name: string, options: ImportOptions): Direction | undefined {
+  if (options.txName !== undefined && name === options.txName) return 'tx';
+  if (options.rxName !== undefined && name === options.rxName) return 'rx';
+  if (options.txName !== undefined || options.rxName !== undefined) return undefined;
+  const tx = /tx/i.test(name);
+  const rx = /rx/i.test(name);
+  return tx && !rx ? 'tx' : rx && !tx ? 'rx' : undefined;
+}
+
+/** Parses one export file; `dir` forces the direction of every row. */
+export function parseSaleae(text: string, options: ImportOptions, dir: Direction | undefined): ByteEvent[] {
+  const source = options.source ?? 'saleae export';
+  const lines = text.split('\n').map((l) => l.replace(/\r$/, ''));
+  const headerIndex = lines.findIndex((l) => l.trim() !== '');
+  if (headerIndex < 0) throw invalid(source, undefined, 'empty file');
+  const cols = splitCsvLine(lines[headerIndex]!).map((c) => c.toLowerCase());
+  const logic2 = cols.includes('start_time') && cols.includes('data');
+  const logic1 = cols.includes('time [s]') && cols.includes('value');
+  if (!logic2 && !logic1) {
+    throw invalid(source, headerIndex + 1, 'not a Saleae async serial export: expected the header "name,type,start_time,duration,data" (Logic 2) or "Time [s],Value,..." (Logic 1)');
+  }
+  const timeCol = cols.indexOf(logic2 ? 'start_time' : 'time [s]');
+  const dataCol = cols.indexOf(logic2 ? 'data' : 'value');
+  const nameCol = cols.indexOf('name');
+  const typeCol = cols.indexOf('type');
+  const rows: { t: number; name: string; byte: number }[] = [];
+  for (let i = headerIndex + 1; i < lines.length; i++) {
+    if (lines[i]!.trim() === '') continue;
+    const f = splitCsvLine(lines[i]!);
+    if (typeCol >= 0 && f[typeCol] !== undefined && f[typeCol]!.toLowerCase() !== 'data') continue; // framing errors, markers
+    const t = Number(f[timeCol]);
+    const byte = parseValue(f[dataCol] ?? '');
+    if (!Number.isFinite(t)) throw invalid(source, i + 1, `start time ${JSON.stringify(f[timeCol] ?? '')} is not a number of seconds`);
+    if (byte === undefined) throw invalid(source, i + 1, `data ${JSON.stringify(f[dataCol] ?? '')} is not a byte (0x7F, 127, 0b01111111 or '\\x7f')`);
+    rows.push({ t: t * 1e6, name: nameCol >= 0 ? (f[nameCol] ?? '') : '', byte });
+  }
+  if (rows.length === 0) throw invalid(source, undefined, 'no data rows');
+  if (dir) return rows.map((r) => ({ t: r.t, dir: flip(dir, options.swap), byte: r.byte }));
+  const names = [...new Set(rows.map((r) => r.name))];
+  const map = new Map(names.map((n) => [n, nameDirection(n, options)]));
+  const unknown = names.filter((n) => map.get(n) === undefined);
+  if (unknown.length > 0) {
+    throw invalid(
+      source,
+      undefined,
+      `cannot tell the host's TX from its RX: analyzer name(s) ${names.map((n) => JSON.stringify(n)).join(', ')}; pass --tx-name/--rx-name, or export one file per direction (--tx-file/--rx-file, or --dir)`,
+    );
+  }
+  return rows.map((r) => ({ t: r.t, dir: flip(map.get(r.name)!, options.swap), byte: r.byte }));
+}
+
+export function importSaleae(input: string | { tx?: string; rx?: string }, options: ImportOptions = {}): Capture {
+  const source = options.source ?? 'saleae export';
+  if (typeof input === 'string') return toCapture(parseSaleae(input, options, options.dir), options, `saleae:${source}`);
+  const events: ByteEvent[] = [];
+  if (input.tx !== undefined) events.push(...parseSaleae(input.tx, { ...options, source: `${source} (tx)` }, 'tx'));
+  if (input.rx !== undefined) events.push(...parseSaleae(input.rx, { ...options, source: `${source} (rx)` }, 'rx'));
+  if (events.length === 0) throw invalid(source, undefined, 'no file given');
+  return toCapture(events, options, `saleae:${source}`);
+}
