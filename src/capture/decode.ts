@@ -147,8 +147,10 @@ class StreamDecoder implements CaptureDecoder {
   end(): DecodedFrame[] {
     this.out = [];
     const s = this.step;
-    if (s === SYNC) this.closeSync();
-    else if (s === CMD_COMPL) this.strayAdd(this.cand, this.candT, this.candPos, true);
+    if (s === SYNC) {
+      this.closeSync();
+      this.noAnswer('the answer to sync', true, false);
+    } else if (s === CMD_COMPL) this.strayAdd(this.cand, this.candT, this.candPos, true);
     else if (s === ADDR && this.accLen > 0) this.closeAddress(true);
     else if (s === LEN && this.accLen > 0) this.closeLength(true);
     else if ((s === DATA_BODY || s === DATA_LEN) && this.accLen > 0) this.closeData(true);

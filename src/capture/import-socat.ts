@@ -36,7 +36,8 @@ export function importSocat(text: string, options: ImportOptions = {}): Capture 
       finish();
       const frac = (h[8] ?? '').padEnd(6, '0').slice(0, 6);
       const ms = Date.UTC(+h[2]!, +h[3]! - 1, +h[4]!, +h[5]!, +h[6]!, +h[7]!);
-      if (!started) started = new Date(ms).toISOString().replace('Z', '');
+      // socat prints local time without a zone: keep it as written.
+      if (!started) started = `${h[2]}-${h[3]}-${h[4]}T${h[5]}:${h[6]}:${h[7]}.${frac}`;
       rec = { dir: flip(h[1] === '>' ? 'tx' : 'rx', options.swap), t: ms * 1000 + +frac, length: +h[9]!, got: 0, line: lineNo };
       continue;
     }

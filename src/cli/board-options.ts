@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { parseFaultPlan } from '../emulator/faults.js';
 import { InputError } from '../errors.js';
+import { bootToUBoot, prepareBoot } from '../operations/boot.js';
+import { bootEventRenderer } from './progress.js';
 import { openBoard, resolvePortName, type BoardSession, type OpenBoardOptions } from '../operations/open-board.js';
 import type { CliContext } from './context.js';
 import type { GlobalArgs } from './global-options.js';
@@ -46,9 +48,15 @@ function readFuses(path: string): Buffer {
 
 /** Opens the board, runs `fn`, and always closes it (recording flushed, fuses saved if asked). */
 export async function withBoard<T>(args: GlobalArgs, ctx: CliContext, fn: (session: BoardSession) => Promise<T>): Promise<T> {
-  const session = await openBoard(boardOptionsFromArgs(args, ctx));
+  // --boot: every file is read and checked before the port is even opened.
+  const boot = args.boot ? await prepareBoot({ layoutPath: args.boot }) : undefined;
+  const options = boardOptionsFromArgs(args, ctx);
+  // A blank emulated board starts at its ROM code when asked to boot.
+  if (boot && options.emulator) options.emulator.stage = 'rom';
+  const session = await openBoard(options);
   let result: T;
   try {
+    if (boot) await bootToUBoot(session.link, { ...boot, onEvent: bootEventRenderer(ctx), logger: ctx.logger });
     result = await fn(session);
   } catch (err) {
     await session.close().catch((closeErr) => ctx.logger.debug({ err: closeErr }, 'close after failure failed'));

@@ -17,6 +17,7 @@ export interface GlobalArgs {
   faults?: string;
   stage: 'rom' | 'u-boot';
   firmware: 'optee' | 'sp-min';
+  boot?: string;
 }
 
 export function withGlobalOptions<T>(y: Argv<T>): Argv<T & GlobalArgs> {
@@ -47,6 +48,11 @@ export function withGlobalOptions<T>(y: Argv<T>): Argv<T & GlobalArgs> {
     .option('fuses', { type: 'string', global: true, describe: 'Emulated board only: initial fuses from this OTP structure file (default: the DK2 dump)' })
     .option('save-fuses', { type: 'string', global: true, describe: 'Emulated board only: save the fuses to this file at exit (continue the session later with --fuses)' })
     .option('faults', { type: 'string', global: true, describe: 'Emulated board only: faults to inject (see `emulate --help`)' })
+    .option('boot', {
+      type: 'string',
+      global: true,
+      describe: 'Run the serial boot (ROM → TF-A → U-Boot) from this FlashLayout.tsv first, so one command goes from a blank board to the OTP',
+    })
     .option('firmware', {
       choices: ['optee', 'sp-min'] as const,
       default: 'optee' as const,

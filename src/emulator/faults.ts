@@ -6,7 +6,7 @@ import { InputError } from '../errors.js';
  * - bytes: every byte the device receives (rx, host → device) or sends (tx), in order;
  * - commands: every command frame a device loop accepts (a known command with a good complement;
  *   0x7F INIT bytes are not commands), whatever the stage;
- * - Download packets: every Download whose address the device ACKed.
+ * - Download packets: every Download packet the device took and ACKed.
  */
 export type Fault =
   | { kind: 'drop-rx' | 'drop-tx'; n: number }

@@ -27,6 +27,8 @@ const ENOMEM = -12;
 
 /**
  * U-Boot `stm32prog serial` (arch/arm/mach-stm32mp/cmd_stm32prog/stm32prog_serial.c, stm32prog.c).
+ * The loop starts in phase 0x00 (flashlayout, `stm32prog_init`) whether U-Boot was reached by a
+ * serial boot or the board was started directly in U-Boot; Get Phase then reports the load address.
  * Byte-level facts from the code, some of which the spec does not spell out:
  * - Read Partition's two ACKs (after the address, before the data) are plain `putc`: no drain;
  * - Download NACKs a wrong packet number at once, like an unsupported OP, without reading the

@@ -134,10 +134,32 @@ export class Link {
     return this.run(readPartitionSpec, partition, offset, length);
   }
 
-  /** One packet; a NACKed packet is re-sent with the same number after a re-sync (bounded). */
-  download(op: number, packet: number, data: Uint8Array): Promise<void> {
+  /**
+   * One packet; a NACKed packet is re-sent with the same number after a re-sync (bounded).
+   * A packet whose answer never comes is recovered too: U-Boot reads the checksum byte without a
+   * deadline (`download_command`), so after a byte lost on the wire it waits for one more byte. The
+   * re-sync's 0x7F completes the packet with a wrong checksum, the device NACKs it and keeps the
+   * packet number, and the same packet is sent again. If instead the packet had been taken and only
+   * its ACK was lost, the device expects the next number and NACKs the re-sent address at once: the
+   * target was accepted a moment ago, so that NACK means "already stored", not "unsupported".
+   */
+  async download(op: number, packet: number, data: Uint8Array): Promise<void> {
     checkLength(data.length);
-    return this.run(downloadSpec, op, packet, data);
+    for (let attempt = 1, afterTimeout = false; ; attempt++) {
+      try {
+        await this.run(downloadSpec, op, packet, data);
+        return;
+      } catch (err) {
+        if (afterTimeout && err instanceof NackError && err.details.step === 'the target') {
+          this.logger.debug({ command: 'Download', op, packet }, 'Download: the packet had been stored before its answer was lost');
+          return;
+        }
+        if (!(err instanceof TimeoutError) || attempt > this.retries) throw err;
+        afterTimeout = true;
+        this.emit({ type: 'retry', command: 'Download', attempt, reason: err.code });
+        this.logger.debug({ command: 'Download', op, packet, attempt }, 'Download: no answer to the packet; re-sync and re-send it');
+      }
+    }
   }
 
   /** Never retried. A jump (address ≥ 0x100) may bring up another program: the capability table is dropped. */

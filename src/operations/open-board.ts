@@ -9,7 +9,7 @@ import { DEFAULT_SERIAL_SETTINGS, type SerialSettings, type Transport } from '..
 import { silentLogger, type Logger } from '../util/logger.js';
 
 export interface OpenBoardOptions {
-  /** Device path | 'emulator' | 'replay:FILE.jsonl'; undefined → $STM32MP_PORT → the in-process emulator. */
+  /** Device path | 'emulator' | 'emulator:N' | 'replay:FILE.jsonl'; undefined → $STM32MP_PORT → the in-process emulator. */
   port?: string;
   serial?: Partial<SerialSettings>;
   syncTimeoutMs?: number;
@@ -49,7 +49,8 @@ export async function openBoard(options: OpenBoardOptions = {}): Promise<BoardSe
   let kind: BoardSession['kind'];
   let transport: Transport;
   let board: EmulatedBoard | undefined;
-  if (portName === 'emulator') {
+  // 'emulator:N' names one of several independent in-process boards (provision --port emulator:1 ...).
+  if (portName === 'emulator' || /^emulator:\d+$/.test(portName)) {
     kind = 'emulator';
     const { saveFusesTo: _save, ...boardOptions } = options.emulator ?? {};
     board = new EmulatedBoard(boardOptions);

@@ -115,4 +115,12 @@ describe('info', () => {
     expect(r.stdout).toMatch(/Examples:/);
     expect(r.stdout).toMatch(/dtr-inverted/);
   });
+
+  it('replays the recorded emulator captures in captures/ to the same answers', () => {
+    for (const [file, soc] of [['captures/emulated-mp15-info.jsonl', 'STM32MP15'], ['captures/emulated-mp13-info.jsonl', 'STM32MP13']] as const) {
+      const r = cli('info', '--json', '--port', `replay:${file}`);
+      expect(r.status, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout)).toMatchObject({ stage: 'u-boot', soc });
+    }
+  });
 });

@@ -172,17 +172,40 @@ describe('commands through the runner', () => {
     expect(transport.remainingSteps).toBe(0);
   });
 
-  it('does not retry a Download after a timeout (the packet may have been taken)', async () => {
+  it('re-sends a Download packet whose answer never came, once the re-sync 0x7F completed it with a bad checksum', async () => {
+    // A byte lost on the wire: U-Boot waits for one more byte, takes the 0x7F as the checksum, NACKs.
     const { transport, link, clock } = setup(
       [
         { tx: '31ce', rx: '79' },
         { tx: 'f2000000f2', rx: '79' },
         { tx: '0011 11', rx: '' },
+        { tx: '7f', rx: '1f' },
+        { tx: '7f', rx: '79' },
+        { tx: '31ce', rx: '79' },
+        { tx: 'f2000000f2', rx: '79' },
+        { tx: '0011 11', rx: '79' },
       ],
       { answerTimeoutMs: 100 },
     );
-    await expect(drive(clock, link.download(0xf2, 0, Buffer.from([0x11])))).rejects.toBeInstanceOf(TimeoutError);
-    expect(transport.writes).toHaveLength(3);
+    await drive(clock, link.download(0xf2, 0, Buffer.from([0x11])));
+    expect(transport.writes.filter((w) => w === '001111')).toHaveLength(2);
+  });
+
+  it('takes an immediate NACK of the re-sent address after a timeout as "already stored"', async () => {
+    // The packet was stored and only its ACK was lost: the device now expects packet 2, NACKs 1.
+    const { transport, link, clock } = setup(
+      [
+        { tx: '31ce', rx: '79' },
+        { tx: 'f2000001f3', rx: '79' },
+        { tx: '0011 11', rx: '' },
+        { tx: '7f', rx: '79' },
+        { tx: '31ce', rx: '79' },
+        { tx: 'f2000001f3', rx: '79 1f' },
+      ],
+      { answerTimeoutMs: 100 },
+    );
+    await drive(clock, link.download(0xf2, 1, Buffer.from([0x11])));
+    expect(transport.writes.filter((w) => w === '001111')).toHaveLength(1);
   });
 
   it('stops at the early NACK of an unsupported Download target, then re-syncs', async () => {
