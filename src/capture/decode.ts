@@ -1,32 +1,11 @@
 import { Command, commandName, COMMAND_NAMES, Phase, Reply } from '../protocol/constants.js';
-import {
-  decodeCountedAnswer,
-  describeContent,
-  durationText,
-  hex2,
-  hex8,
-  isTextByte,
-  phaseLabel,
-  quoteText,
-  startMeaning,
-  versionText,
-} from './decode-content.js';
+import { durationText, hex2, hex8, isTextByte } from './decode-content.js';
+import { addressFrame, answerFrame, dataFrame, HEX, lengthFrame, queryAnswerFrame, readAnswerFrame, strayFrame, type FrameAt } from './decode-frames.js';
 import { OtpTracker } from './decode-otp.js';
-import type {
-  AddressFrame,
-  AnswerContent,
-  AnswerFrame,
-  AnswerTo,
-  CaptureDecoder,
-  DataFrame,
-  DecodedFrame,
-  DecoderChunk,
-  DecoderOptions,
-  LengthFrame,
-  ReplyName,
-} from './decode-types.js';
+import type { AnswerTo, CaptureDecoder, DecodedFrame, DecoderChunk, DecoderOptions } from './decode-types.js';
 
 export type * from './decode-types.js';
+export { frameTraceLine } from './decode-frames.js';
 
 /**
  * The streaming capture decoder: a pure state machine over the bytes of both directions, in wire
@@ -67,15 +46,8 @@ const ACC_MAX = 1024; // ≥ the largest frame: 0x79 + count + 256 + 0x79, or N-
 const STRAY_MAX = 512;
 const DEFAULT_GAP_MS = 100;
 
-/** Two-digit lowercase hex of every byte value, built once (no per-frame formatting). */
-const HEX: readonly string[] = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
-
 /** 1 for the bytes a boot log is made of (isTextByte), as a table for the hot loop. */
 const TEXT_BYTE = Uint8Array.from({ length: 256 }, (_, b) => (isTextByte(b) ? 1 : 0));
-
-function replyName(b: number): ReplyName {
-  return b === Reply.ACK ? 'ACK' : b === Reply.NACK ? 'NACK' : b === Reply.ABORT ? 'ABORT' : 'invalid';
-}
 
 class StreamDecoder implements CaptureDecoder {
   private out: DecodedFrame[] = [];
@@ -397,27 +369,9 @@ class StreamDecoder implements CaptureDecoder {
     const len = this.strayLen;
     if (len === 0) return;
     this.strayLen = 0;
-    const s = this.stray;
     let printable = 0;
-    for (let j = 0; j < len; j++) printable += TEXT_BYTE[s[j]!]!;
-    const dir = this.strayTx ? 'tx' : 'rx';
-    const bytes = s.toString('hex', 0, len);
-    if (len >= 2 && printable * 4 >= len * 3) {
-      const text = s.toString('latin1', 0, len);
-      this.emit({ kind: 'text', t: this.strayT, dir, pos: this.strayPos, bytes, text, summary: `text ${quoteText(text)}` });
-    } else if (this.strayTx) {
-      this.emit({
-        kind: 'unknown',
-        t: this.strayT,
-        dir,
-        pos: this.strayPos,
-        bytes,
-        ignoredByDevice: true,
-        summary: `${len} stray host byte(s): not a command, the device ignores them (and NACKs)`,
-      });
-    } else {
-      this.emit({ kind: 'unknown', t: this.strayT, dir, pos: this.strayPos, bytes, summary: `${len} device byte(s) that fit no frame` });
-    }
+    for (let j = 0; j < len; j++) printable += TEXT_BYTE[this.stray[j]!]!;
+    this.emit(strayFrame(this.stray, len, printable, this.strayT, this.strayPos, this.strayTx));
   }
 
   /** Copies up to `need` bytes into the accumulator; returns how many. */
@@ -480,27 +434,12 @@ class StreamDecoder implements CaptureDecoder {
   }
 
   private answer(b: number, to: AnswerTo, pos: number, note?: string): void {
-    const reply = replyName(b);
-    const withCommand = to !== 'sync' && to !== 'stray' && to !== 'unexpected';
-    const what = to === 'sync' ? 'sync' : to === 'stray' ? 'stray bytes' : to === 'unexpected' ? '' : `${commandName(this.code)} ${to}`;
-    const head = reply === 'invalid' ? `invalid answer ${hex2(b)} (ACK, NACK or ABORT expected)` : reply;
-    const f: AnswerFrame = {
-      kind: 'answer',
-      t: this.chunkT,
-      dir: 'rx',
-      pos,
-      bytes: HEX[b]!,
-      to,
-      reply,
-      summary: `${head}${what ? ` (${what})` : ''}${note ? `: ${note}` : ''}`,
-    };
-    if (withCommand) {
-      f.command = commandName(this.code);
-      f.code = this.code;
-    }
-    if (note) f.note = note;
     if (b === Reply.ACK || b === Reply.NACK || b === Reply.ABORT) this.strayTxSinceAnswer = false;
-    this.emit(f);
+    this.emit(answerFrame(b, to, this.code, this.chunkT, pos, note));
+  }
+
+  private at(): FrameAt {
+    return { t: this.accT, pos: this.accPos, bytes: this.accHex() };
   }
 
   private commandAck(b: number, pos: number): void {
@@ -604,131 +543,42 @@ class StreamDecoder implements CaptureDecoder {
     return i;
   }
 
-  /** Get / Get Version / Get ID / Get Phase answer: ACK, payload, ACK as one frame. */
   private closeQuery(truncated: boolean): void {
-    const a = this.acc;
-    const len = this.accLen;
-    const command = commandName(this.code);
-    let content: AnswerContent | undefined;
-    let dataLength = 0;
-    if (!truncated) {
-      if (this.code === Command.GET_VERSION) {
-        dataLength = len - 2;
-        content =
-          len === 5
-            ? { type: 'get-version', version: versionText(a[1]!), raw: a[1]!, form: '3-byte', optionBytes: [a[2]!, a[3]!] }
-            : { type: 'get-version', version: versionText(a[1]!), raw: a[1]!, form: '1-byte' };
-      } else {
-        dataLength = len - 3;
-        content = decodeCountedAnswer(this.code, a.subarray(2, len - 1));
-      }
-    } else dataLength = Math.max(0, len - 1);
-    const last = a[len - 1]!;
-    const note = truncated ? 'cut short' : last !== Reply.ACK ? `ends with ${hex2(last)} instead of ACK` : undefined;
-    const f: AnswerFrame = {
-      kind: 'answer',
-      t: this.accT,
-      dir: 'rx',
-      pos: this.accPos,
-      bytes: this.accHex(),
-      command,
-      code: this.code,
-      to: 'command',
-      reply: 'ACK',
-      dataLength,
-      summary: `ACK ${command}: ${content ? describeContent(content) : `${dataLength} byte(s)`}${note ? ` (${note})` : ''}`,
-    };
-    if (content) f.content = content;
-    if (note) f.note = note;
-    if (truncated) f.truncated = true;
+    const f = queryAnswerFrame(this.code, this.acc, this.accLen, this.at(), truncated);
     this.accLen = 0;
     this.step = IDLE;
     this.emit(f);
   }
 
   private closeAddress(truncated: boolean): void {
-    const a = this.acc;
-    const len = this.accLen;
-    const full = this.code === Command.READ_PARTITION ? 6 : 5;
-    let x = 0;
-    for (let j = 0; j < len - 1; j++) x ^= a[j]!;
-    const checksumOk = !truncated && len === full && x === a[len - 1];
-    const command = commandName(this.code);
-    const f: AddressFrame = { kind: 'address', t: this.accT, dir: 'tx', pos: this.accPos, bytes: this.accHex(), command, code: this.code, checksumOk, summary: '' };
-    let what: string;
-    if (this.code === Command.READ_PARTITION) {
-      this.partition = f.partition = a[0]!;
-      f.partitionName = phaseLabel(a[0]!);
-      this.offset = f.offset = len >= 5 ? a.readUInt32BE(1) : 0;
-      what = `partition ${f.partitionName} offset ${hex8(this.offset)}`;
-    } else if (this.code === Command.DOWNLOAD) {
-      this.op = f.op = a[0]!;
-      f.opName = phaseLabel(a[0]!);
-      this.packet = f.packet = len >= 4 ? (a[1]! << 16) | (a[2]! << 8) | a[3]! : -1;
-      what = `OP ${f.opName} packet ${this.packet}`;
-    } else {
-      this.offset = f.address = len >= 4 ? a.readUInt32BE(0) : 0;
-      if (this.code === Command.START) f.meaning = startMeaning(f.address);
-      what = `${hex8(f.address)}${f.meaning ? ` (${f.meaning})` : ''}`;
-    }
-    const check = truncated ? '[truncated]' : checksumOk ? 'XOR ok' : `XOR BAD (expected ${hex2(x)}, got ${hex2(a[len - 1]!)})`;
-    f.summary = `${command} address: ${what}, ${check}`;
-    if (truncated) f.truncated = true;
+    const f = addressFrame(this.code, this.acc, this.accLen, this.at(), truncated);
+    if (f.partition !== undefined) this.partition = f.partition;
+    if (f.offset !== undefined) this.offset = f.offset;
+    if (f.address !== undefined) this.offset = f.address;
+    if (f.op !== undefined) this.op = f.op;
+    if (f.packet !== undefined) this.packet = f.packet;
     this.accLen = 0;
     this.step = this.code === Command.START ? START_ANSWER : ADDR_ACK;
     this.emit(f);
   }
 
   private closeLength(truncated: boolean): void {
-    const a = this.acc;
-    const length = a[0]! + 1;
-    const complementOk = !truncated && ((a[0]! ^ a[1]!) & 0xff) === 0xff;
-    const command = commandName(this.code);
-    this.readLen = length;
-    const check = truncated ? '[truncated]' : complementOk ? 'complement ok' : `complement BAD (${hex2(a[1]!)})`;
-    const f: LengthFrame = {
-      kind: 'length',
-      t: this.accT,
-      dir: 'tx',
-      pos: this.accPos,
-      bytes: this.accHex(),
-      command,
-      code: this.code,
-      length,
-      complementOk,
-      summary: `${command} length: ${length} byte(s) (N-1 = ${hex2(a[0]!)}), ${check}`,
-    };
-    if (truncated) f.truncated = true;
+    const f = lengthFrame(this.code, this.acc, this.at(), truncated);
+    this.readLen = f.length;
     this.accLen = 0;
     this.step = READ_FIRST;
     this.emit(f);
   }
 
   private closeRead(truncated: boolean): void {
-    const dataLength = Math.max(0, this.accLen - 1);
-    const command = commandName(this.code);
     const where = this.code === Command.READ_PARTITION ? `partition ${hex2(this.partition)} offset ${hex8(this.offset)}` : `address ${hex8(this.offset)}`;
-    const f: AnswerFrame = {
-      kind: 'answer',
-      t: this.accT,
-      dir: 'rx',
-      pos: this.accPos,
-      bytes: this.accHex(),
-      command,
-      code: this.code,
-      to: 'length',
-      reply: 'ACK',
-      dataLength,
-      summary: `ACK + ${dataLength} data byte(s) (${command} ${where})${truncated ? ` [truncated: ${this.readLen} expected]` : ''}`,
-    };
-    if (truncated) f.truncated = true;
+    const f = readAnswerFrame(this.code, Math.max(0, this.accLen - 1), this.readLen, where, this.at(), truncated);
     const otpData = !truncated && this.code === Command.READ_PARTITION && this.partition === Phase.OTP ? Buffer.from(this.acc.subarray(1, this.accLen)) : undefined;
-    const pos = this.accPos;
     this.accLen = 0;
     this.step = IDLE;
     this.emit(f);
     if (otpData) {
-      const o = this.otp.onRead(this.offset, otpData, this.chunkT, pos);
+      const o = this.otp.onRead(this.offset, otpData, this.chunkT, f.pos);
       if (o) this.emit(o);
     }
   }
@@ -754,29 +604,9 @@ class StreamDecoder implements CaptureDecoder {
   }
 
   private closeData(truncated: boolean): void {
-    const a = this.acc;
-    const length = a[0]! + 1;
-    const checksumOk = !truncated && this.xor === 0;
     const ignored = this.ignoring;
-    const target = `packet ${this.packet} to OP ${phaseLabel(this.op)}`;
-    const check = truncated ? `[truncated: ${this.accLen} of ${length + 2} bytes]` : checksumOk ? 'checksum ok' : 'checksum BAD';
-    const f: DataFrame = {
-      kind: 'data',
-      t: this.accT,
-      dir: 'tx',
-      pos: this.accPos,
-      bytes: this.accHex(),
-      command: 'Download',
-      code: Command.DOWNLOAD,
-      op: this.op,
-      packet: this.packet,
-      length,
-      checksumOk,
-      ignoredByDevice: ignored,
-      summary: ignored ? `Download data ignored by the device (target rejected): ${length} byte(s), ${check}` : `Download data: ${target}, ${length} byte(s), ${check}`,
-    };
-    if (truncated) f.truncated = true;
-    this.pendingOtp = !ignored && checksumOk && this.op === Phase.OTP ? Buffer.from(a.subarray(1, 1 + length)) : undefined;
+    const f = dataFrame(this.acc, this.accLen, this.xor, this.op, this.packet, ignored, this.at(), truncated);
+    this.pendingOtp = !ignored && f.checksumOk && this.op === Phase.OTP ? Buffer.from(this.acc.subarray(1, 1 + f.length)) : undefined;
     this.accLen = 0;
     this.ignoring = false;
     if (ignored) {
@@ -810,18 +640,4 @@ export function describeFrameAt(chunks: Iterable<DecoderChunk>, txOffset: number
     if (f.dir === 'tx' && f.pos >= 0 && txOffset >= f.pos && txOffset < f.pos + f.bytes.length / 2) return f;
   }
   return undefined;
-}
-
-/** One line per frame for humans and the trace log: time (s), direction arrow, summary, short hex. */
-export function frameTraceLine(f: DecodedFrame): string {
-  const time = (f.t / 1e6).toFixed(6).padStart(12);
-  const arrow = f.dir === 'tx' ? '→' : f.dir === 'rx' ? '←' : '·';
-  const n = f.bytes.length / 2;
-  let hex = '';
-  if (n > 0 && n <= 12) {
-    const parts: string[] = [];
-    for (let j = 0; j < f.bytes.length; j += 2) parts.push(f.bytes.slice(j, j + 2));
-    hex = `  [${parts.join(' ')}]`;
-  } else if (n > 12) hex = `  [${n} bytes]`;
-  return `${time} ${arrow} ${f.summary}${f.truncated && !f.summary.includes('truncated') ? ' [truncated]' : ''}${hex}`;
 }

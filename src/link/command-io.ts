@@ -14,6 +14,7 @@ export class TransportCommandIo implements CommandIo {
     private readonly deadline: Deadline,
     private readonly command: string,
     private readonly emit: LinkListener,
+    readonly sendAhead = false,
   ) {}
 
   get available(): number {

@@ -26,6 +26,12 @@ export interface LinkOptions {
   answerTimeoutMs?: number;
   /** Extra attempts for a command whose failure is safe to retry (default 3). */
   retries?: number;
+  /**
+   * Send a frame ahead of the previous frame's answer where the device reads it without draining
+   * first (Read Partition's length right after its address: two turnarounds fewer per read, see
+   * `lengthMayGoAhead`). Default false: lock-step, as every command was before.
+   */
+  sendAhead?: boolean;
 }
 
 /**
@@ -39,6 +45,7 @@ export class Link {
   private readonly syncTimeoutMs: number;
   private readonly answerTimeoutMs: number | undefined;
   private readonly retries: number;
+  private readonly sendAhead: boolean;
   private listeners: LinkListener[] = [];
   private needsResync = false;
   private capabilities: ReadonlySet<number> | undefined;
@@ -53,6 +60,7 @@ export class Link {
     this.syncTimeoutMs = options.syncTimeoutMs ?? DEFAULT_SYNC_TIMING.timeoutMs;
     this.answerTimeoutMs = options.answerTimeoutMs;
     this.retries = options.retries ?? 3;
+    this.sendAhead = options.sendAhead ?? false;
     transport.tap((dir, _data, atMs) => {
       if (dir === 'tx') this.lastTxAtMs = atMs;
       else if (this.lastTxAtMs !== undefined) {
@@ -209,7 +217,7 @@ export class Link {
 
   private async exchange<A extends unknown[], R>(spec: CommandSpec<A, R>, args: A): Promise<R> {
     const deadline = Deadline.after(this.transport.clock, this.answerTimeoutMs ?? spec.timeoutMs);
-    const io = new TransportCommandIo(this.transport, deadline, spec.name, (e) => this.emit(e));
+    const io = new TransportCommandIo(this.transport, deadline, spec.name, (e) => this.emit(e), this.sendAhead);
     await io.send(encodeCommand(spec.code), 'command', { code: hex8(spec.code) });
     await io.expectAck('the command');
     return spec.exchange(io, ...args);

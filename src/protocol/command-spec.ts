@@ -15,6 +15,11 @@ export interface CommandIo {
   expectAck(what: string): Promise<void>;
   /** Bytes received and not yet read (Download: did the device already answer?). */
   readonly available: number;
+  /**
+   * The host may send a frame before the answer to the previous one where the device reads it with
+   * no drain in between (Read Partition's length after its address). Absent = lock-step.
+   */
+  readonly sendAhead?: boolean;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { Command, phaseName } from './constants.js';
+import { COMMAND_NAMES, Command, phaseName, Reply } from './constants.js';
 import { retryIdempotent, type CommandSpec } from './command-spec.js';
 import { encodeLength, hex8, xorChecksum } from './frame.js';
 
@@ -9,6 +9,21 @@ export function encodePartitionAddress(partition: number, offset: number): Buffe
   out.writeUInt32BE(offset >>> 0, 1);
   out[5] = xorChecksum(out.subarray(0, 5));
   return out;
+}
+
+/**
+ * Whether the length frame may follow the address without waiting for its ACK (`io.sendAhead`).
+ * U-Boot's `read_partition_command` ACKs the address with a plain putc (no drain) and then reads the
+ * length, so bytes sent ahead are read, not flushed. The one path where they are not read is a NACK
+ * of a corrupted address: the device flushes, answers NACK and goes back to its loop before the
+ * length arrives, and the two length bytes `N-1 ~(N-1)` are then read as a command — a real one when
+ * N-1 is a command code (N = 1, 2, 3, 4, 18, 19, 34, 50: Get Phase, for N = 4, would even reset a
+ * board in phase 0xFF), and N-1 = 0x7F (N = 128) would be answered ACK like a sync, which the
+ * host's own re-sync could take for its answer. Those lengths keep the lock-step exchange; any other
+ * length becomes one stray byte pair that the device NACKs and the re-sync after the NACK drains.
+ */
+export function lengthMayGoAhead(length: number): boolean {
+  return COMMAND_NAMES[length - 1] === undefined && length - 1 !== Reply.INIT;
 }
 
 /**
@@ -26,9 +41,11 @@ export const readPartitionSpec: CommandSpec<[partition: number, offset: number, 
   async exchange(io, partition, offset, length) {
     const lengthFrame = encodeLength(length);
     const addressFrame = encodePartitionAddress(partition, offset);
+    const ahead = io.sendAhead === true && lengthMayGoAhead(length);
     await io.send(addressFrame, 'partition and offset', { partition: hex8(partition), offset, checksum: addressFrame[5] });
+    if (ahead) await io.send(lengthFrame, 'length', { length, sentAhead: true });
     await io.expectAck('the partition and offset');
-    await io.send(lengthFrame, 'length', { length });
+    if (!ahead) await io.send(lengthFrame, 'length', { length });
     await io.expectAck('the length (start of data)');
     return io.read(length, 'data', { length });
   },

@@ -68,7 +68,8 @@ export class BoardRun {
   async prepare(): Promise<void> {
     const logger = this.options.logger ?? silentLogger;
     this.stage('opening');
-    this.session = await this.timed('openMs', () => openBoard({ logger, ...this.target.open, port: this.port }));
+    const open = this.target.openSession ?? (() => openBoard({ logger, ...this.target.open, port: this.port }));
+    this.session = await this.timed('openMs', open);
     const session = this.session;
     if (this.options.boot) {
       this.stage('booting');

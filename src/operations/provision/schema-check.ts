@@ -10,6 +10,8 @@ export type JsonSchema = { [keyword: string]: unknown } | boolean;
 export interface SchemaError {
   path: string;
   message: string;
+  /** The values a const/enum allows (to merge the alternatives of a oneOf). */
+  allowed?: unknown[];
 }
 
 const SUPPORTED_TYPES = ['object', 'array', 'string', 'integer', 'number', 'boolean', 'null'] as const;
@@ -37,11 +39,6 @@ function show(v: unknown): string {
 
 function deepEqual(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
-}
-
-/** Depth of a path: how far into the document a branch got before failing. */
-function depth(path: string): number {
-  return (path.match(/[.[]/g) ?? []).length;
 }
 
 export class SchemaChecker {
@@ -74,14 +71,14 @@ export class SchemaChecker {
       errors.push({ path, message: `must be ${s.type === 'integer' || s.type === 'array' || s.type === 'object' ? 'an' : 'a'} ${s.type}, not ${show(v)}` });
       return;
     }
-    if ('const' in s && !deepEqual(v, s.const)) errors.push({ path, message: `must be ${show(s.const)}, not ${show(v)}` });
-    if (Array.isArray(s.enum) && !s.enum.some((e) => deepEqual(e, v))) errors.push({ path, message: `must be one of ${s.enum.map(show).join(', ')}, not ${show(v)}` });
+    if ('const' in s && !deepEqual(v, s.const)) errors.push({ path, message: `must be ${show(s.const)}, not ${show(v)}`, allowed: [s.const] });
+    if (Array.isArray(s.enum) && !s.enum.some((e) => deepEqual(e, v))) errors.push({ path, message: `must be one of ${s.enum.map(show).join(', ')}, not ${show(v)}`, allowed: s.enum });
     if (typeof v === 'number') this.numberKeywords(s, v, path, errors);
     if (typeof v === 'string') this.stringKeywords(s, v, path, errors);
     if (Array.isArray(v)) this.arrayKeywords(s, v, path, errors);
     else if (typeOf(v) === 'object') this.objectKeywords(s, v as Record<string, unknown>, path, errors);
-    if (Array.isArray(s.oneOf)) this.oneOf(s.oneOf as JsonSchema[], v, path, errors, true);
-    if (Array.isArray(s.anyOf)) this.oneOf(s.anyOf as JsonSchema[], v, path, errors, false);
+    if (Array.isArray(s.oneOf)) this.oneOf(s, s.oneOf as JsonSchema[], v, path, errors, true);
+    if (Array.isArray(s.anyOf)) this.oneOf(s, s.anyOf as JsonSchema[], v, path, errors, false);
   }
 
   private numberKeywords(s: Record<string, unknown>, v: number, path: string, errors: SchemaError[]): void {
@@ -122,12 +119,32 @@ export class SchemaChecker {
     }
   }
 
+  /** Follows $ref chains to the schema object that has the keywords. */
+  private deref(schema: JsonSchema): Record<string, unknown> | undefined {
+    let node = schema;
+    for (let i = 0; i < 16 && typeof node === 'object' && typeof node.$ref === 'string'; i++) node = this.resolve(node.$ref);
+    return typeof node === 'object' ? node : undefined;
+  }
+
+  /** Properties that every branch pins with const/enum ("op" for plan edits): they select the form. */
+  private discriminators(branches: JsonSchema[]): string[] {
+    const keys = branches.map((b) => {
+      const props = (this.deref(b)?.properties ?? {}) as Record<string, JsonSchema>;
+      return Object.keys(props).filter((k) => {
+        const p = this.deref(props[k]!);
+        return p !== undefined && ('const' in p || Array.isArray(p.enum));
+      });
+    });
+    return keys.length ? keys.reduce((a, b) => a.filter((k) => b.includes(k))) : [];
+  }
+
   /**
-   * oneOf / anyOf. When no branch matches, the errors shown are those of the branch that got
-   * furthest into the value (deepest error path, then fewest errors): for an edit with a bad
-   * "value", that is the literal-value form, not the CSV or MAC-pool forms.
+   * oneOf / anyOf. When no branch matches, the error shown is chosen to help: a discriminator that
+   * matches no form ("op": "burn") lists every allowed value; otherwise the errors of the form the
+   * discriminator selects, and among several, the one with the fewest errors. A oneOf of scalars
+   * that fails as a whole (a u32 as number or text) says so with its description.
    */
-  private oneOf(branches: JsonSchema[], v: unknown, path: string, errors: SchemaError[], exactlyOne: boolean): void {
+  private oneOf(node: Record<string, unknown>, branches: JsonSchema[], v: unknown, path: string, errors: SchemaError[], exactlyOne: boolean): void {
     const results = branches.map((b) => {
       const e: SchemaError[] = [];
       this.visit(b, v, path, e);
@@ -139,8 +156,22 @@ export class SchemaChecker {
       errors.push({ path, message: 'matches more than one form: make it unambiguous' });
       return;
     }
-    const score = (e: SchemaError[]): number => Math.max(...e.map((x) => depth(x.path)));
-    const best = results.reduce((a, b) => (score(b) > score(a) || (score(b) === score(a) && b.length < a.length) ? b : a));
+    const keys = this.discriminators(branches).map((k) => childPath(path, k));
+    const mismatched = (e: SchemaError[]): boolean => e.some((x) => x.allowed !== undefined && keys.includes(x.path));
+    let candidates = results.filter((e) => !mismatched(e));
+    if (candidates.length === 0 && keys.length > 0) {
+      const key = keys.find((k) => results.every((e) => e.some((x) => x.path === k && x.allowed))) ?? keys[0]!;
+      const allowed = [...new Set(results.flatMap((e) => e.filter((x) => x.path === key).flatMap((x) => x.allowed ?? [])).map((a) => JSON.stringify(a)))];
+      const actual = (v as Record<string, unknown>)[key.slice(key.lastIndexOf('.') + 1)];
+      errors.push({ path: key, message: `must be one of ${allowed.join(', ')}, not ${show(actual)}`, allowed: allowed.map((a) => JSON.parse(a)) });
+      return;
+    }
+    if (candidates.length === 0) candidates = results;
+    if (typeof node.description === 'string' && candidates.every((e) => e.every((x) => x.path === path))) {
+      errors.push({ path, message: `${show(v)} is not valid: ${node.description}` });
+      return;
+    }
+    const best = candidates.reduce((a, b) => (b.length < a.length ? b : a));
     errors.push(...best);
   }
 }

@@ -1,7 +1,7 @@
 import type { ExitCode } from '../../errors.js';
 import type { SocFamily } from '../../protocol/constants.js';
 import type { Logger } from '../../util/logger.js';
-import type { OpenBoardOptions } from '../open-board.js';
+import type { BoardSession, OpenBoardOptions } from '../open-board.js';
 import type { OtpWritePlan } from '../otp-write.js';
 import type { LockOptions } from './file-lock.js';
 import type { MacAddressState } from './mac-pool.js';
@@ -15,6 +15,8 @@ export interface ProvisionTarget {
   port: string;
   /** How to open this board (the port comes from `port`): serial settings, emulator fuses/faults... */
   open?: Omit<OpenBoardOptions, 'port'>;
+  /** Opens the session instead of `openBoard({ ...open, port })` (e.g. to keep the emulated board). */
+  openSession?: () => Promise<BoardSession>;
 }
 
 /** One board's plan, shown before the run's single confirmation. */
