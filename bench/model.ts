@@ -45,13 +45,14 @@ export function mandatoryMs(counts: TrafficCounts, line: LineSettings): number {
 /**
  * Counts bytes and direction changes of a chunk sequence as a transport tap sees it. `before` is
  * the direction of the traffic that preceded the sequence (a session starts after the device's
- * unsolicited NACK, so the host's first frame is already a change of direction).
+ * unsolicited NACK, so the host's first frame is already a change of direction), 'none' for a line
+ * that was silent.
  */
-export function countTraffic(chunks: Iterable<{ dir: Dir; length: number }>, before: Dir | undefined = 'rx'): TrafficCounts {
+export function countTraffic(chunks: Iterable<{ dir: Dir; length: number }>, before: Dir | 'none' = 'rx'): TrafficCounts {
   let txBytes = 0;
   let rxBytes = 0;
   let turnarounds = 0;
-  let last = before;
+  let last: Dir | undefined = before === 'none' ? undefined : before;
   for (const c of chunks) {
     if (c.length === 0) continue;
     if (c.dir === 'tx') txBytes += c.length;

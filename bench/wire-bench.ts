@@ -1,3 +1,4 @@
+import { takeWireTimingStats } from '../src/emulator/wire.js';
 import { countTraffic, efficiency, mandatoryMs, mandatoryTurnarounds, summarize, type TrafficCounts } from './model.js';
 import type { WireScenario } from './scenarios.js';
 import { openSession, type Session } from './session.js';
@@ -14,23 +15,27 @@ export interface WireResult {
   efficiency: number;
   txBytes: number;
   rxBytes: number;
-  /** Direction changes the device forces (model.ts WAITS_PER_COMMAND × 2). */
+  /** Direction changes the device forces (model.ts ROUND_TRIPS_PER_COMMAND × 2). */
   mandatoryTurnarounds: number;
   /** Direction changes the host's transport actually saw (more = the host waited where it need not). */
   observedTurnarounds: number;
   /** Median per run of the time the host spent between an answer arriving and its next write. */
   hostGapMs: number;
+  /** Median per run of how late the wire model delivered chunk ends (the emulator's own timing error). */
+  wireLateMs: number;
 }
 
 /** One measured run on a fresh board: what the tap saw and how long it took. */
-async function runOnce(s: WireScenario): Promise<{ ms: number; counts: TrafficCounts; mandatoryTurns: number; hostGapMs: number }> {
+async function runOnce(s: WireScenario): Promise<{ ms: number; counts: TrafficCounts; mandatoryTurns: number; hostGapMs: number; wireLateMs: number }> {
   const session: Session = await openSession(s.line, { sendAhead: !s.lockStep });
   try {
     if (s.syncFirst) await session.link.sync();
     session.record();
+    takeWireTimingStats();
     const t0 = performance.now();
     await s.measure(session.link);
     const ms = performance.now() - t0;
+    const wireLateMs = takeWireTimingStats().lateMsTotal;
     const counts = countTraffic(session.chunks, 'rx');
     let hostGapMs = 0;
     for (let i = 1; i < session.chunks.length; i++) {
@@ -38,7 +43,7 @@ async function runOnce(s: WireScenario): Promise<{ ms: number; counts: TrafficCo
       const c = session.chunks[i]!;
       if (prev.dir === 'rx' && c.dir === 'tx') hostGapMs += c.atMs - prev.atMs;
     }
-    return { ms, counts, mandatoryTurns: mandatoryTurnarounds(session.steps), hostGapMs };
+    return { ms, counts, mandatoryTurns: mandatoryTurnarounds(session.steps), hostGapMs, wireLateMs };
   } finally {
     await session.close();
   }
@@ -48,6 +53,7 @@ async function runOnce(s: WireScenario): Promise<{ ms: number; counts: TrafficCo
 export async function runWireScenario(s: WireScenario): Promise<WireResult> {
   const times: number[] = [];
   const gaps: number[] = [];
+  const late: number[] = [];
   let first: Awaited<ReturnType<typeof runOnce>> | undefined;
   for (let i = 0; i < s.runs; i++) {
     const r = await runOnce(s);
@@ -57,6 +63,7 @@ export async function runWireScenario(s: WireScenario): Promise<WireResult> {
     }
     times.push(r.ms);
     gaps.push(r.hostGapMs);
+    late.push(r.wireLateMs);
   }
   const f = first!;
   const mandatory = mandatoryMs({ txBytes: f.counts.txBytes, rxBytes: f.counts.rxBytes, turnarounds: f.mandatoryTurns }, s.line);
@@ -76,6 +83,7 @@ export async function runWireScenario(s: WireScenario): Promise<WireResult> {
     mandatoryTurnarounds: f.mandatoryTurns,
     observedTurnarounds: f.counts.turnarounds,
     hostGapMs: round(summarize(gaps).median),
+    wireLateMs: round(summarize(late).median),
   };
 }
 

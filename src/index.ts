@@ -117,3 +117,10 @@ export { importCapture, IMPORT_FORMATS, type ImportFormat, type ImportInput, typ
 export { EmulatedBoard, loadDefaultFuses, STAGE_BOOT_MS, type EmulatedBoardOptions, type EmulatorEvent } from './emulator/board.js';
 export { parseFaultPlan, FAULT_PLAN_HELP, type Fault, type FaultPlan } from './emulator/faults.js';
 export { servePty, type PtyServer } from './emulator/pty-server.js';
+
+// Also used by the CLI
+export { STAGE_LABELS } from './link/stage.js';
+export { NAMED_LABELS } from './otp/named-tables.js';
+export { unknownStatusBits } from './otp/status.js';
+export { hex32, hex8 } from './protocol/frame.js';
+export { RESET_HELP } from './transport/reset-lines.js';

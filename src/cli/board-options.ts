@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { parseFaultPlan } from '../emulator/faults.js';
-import { InputError } from '../errors.js';
-import { bootToUBoot, prepareBoot } from '../operations/boot.js';
+import { parseFaultPlan } from '../index.js';
+import { InputError } from '../index.js';
+import { bootToUBoot, prepareBoot } from '../index.js';
 import { bootEventRenderer } from './progress.js';
-import { openBoard, resolvePortName, type BoardSession, type OpenBoardOptions } from '../operations/open-board.js';
+import { openBoard, resolvePortName, type BoardSession, type OpenBoardOptions } from '../index.js';
 import type { CliContext } from './context.js';
 import type { GlobalArgs } from './global-options.js';
 

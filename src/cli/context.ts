@@ -1,4 +1,4 @@
-import type { Logger } from '../util/logger.js';
+import type { Logger } from '../index.js';
 import type { GlobalArgs } from './global-options.js';
 
 /** What a command handler gets: its arguments, a logger, and the two output streams. */

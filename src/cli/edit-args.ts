@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { InputError } from '../errors.js';
-import type { OtpEdit, StickyLock } from '../otp/request.js';
+import { InputError } from '../index.js';
+import type { OtpEdit, StickyLock } from '../index.js';
 
 /**
  * Turns the command line into OTP edits. Two spellings are accepted:

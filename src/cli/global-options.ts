@@ -1,5 +1,5 @@
 import type { Argv } from 'yargs';
-import type { LogLevel } from '../util/logger.js';
+import type { LogLevel } from '../index.js';
 
 /** Options every command takes (yargs globals). */
 export interface GlobalArgs {

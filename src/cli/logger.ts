@@ -1,5 +1,5 @@
 import { pino } from 'pino';
-import type { Logger, LogLevel } from '../util/logger.js';
+import type { Logger, LogLevel } from '../index.js';
 
 /** pino to stderr (stdout carries only results), synchronous so nothing is lost at exit. */
 export function createCliLogger(level: LogLevel): Logger {

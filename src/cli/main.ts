@@ -1,5 +1,5 @@
 import yargs from 'yargs';
-import { ExitCode } from '../errors.js';
+import { ExitCode } from '../index.js';
 import { commands } from './commands/index.js';
 import { withGlobalOptions } from './global-options.js';
 

@@ -1,7 +1,7 @@
 import type { Argv } from 'yargs';
-import { VerifyError } from '../errors.js';
-import type { OtpEdit } from '../otp/request.js';
-import { writeOtp, type WordCheck } from '../operations/otp-write.js';
+import { VerifyError } from '../index.js';
+import type { OtpEdit } from '../index.js';
+import { writeOtp, type WordCheck } from '../index.js';
 import { withBoard } from './board-options.js';
 import { askToBurn } from './confirm.js';
 import type { CliContext } from './context.js';

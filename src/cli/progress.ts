@@ -1,5 +1,5 @@
-import type { BootEvent, BootResult } from '../operations/boot.js';
-import { phaseName } from '../protocol/constants.js';
+import type { BootEvent, BootResult } from '../index.js';
+import { phaseName } from '../index.js';
 
 /**
  * Progress of one transfer on stderr: a redrawn bar (bytes, rate, ETA) when stderr is a terminal,

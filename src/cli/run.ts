@@ -1,4 +1,4 @@
-import { ExitCode, isStm32mpError } from '../errors.js';
+import { ExitCode, isStm32mpError } from '../index.js';
 import type { CliContext } from './context.js';
 import type { GlobalArgs } from './global-options.js';
 import { createCliLogger } from './logger.js';

@@ -23,7 +23,11 @@ interface Line {
   freeAtMs: number;
   queue: Pending[];
   head: number;
+  /** The timer of the next slice (on the wall clock: intermediate slices only). */
   timer: Timer | undefined;
+  /** On the wall clock: the precise timer of the next chunk end, and that end. */
+  end: Timer | undefined;
+  endItem: Pending | undefined;
 }
 
 /**
@@ -55,8 +59,8 @@ export class Wire {
   private readonly precise: boolean;
   private lastDirection: WireDirection | undefined;
   private readonly lines: Record<WireDirection, Line> = {
-    'to-device': { freeAtMs: 0, queue: [], head: 0, timer: undefined },
-    'to-host': { freeAtMs: 0, queue: [], head: 0, timer: undefined },
+    'to-device': { freeAtMs: 0, queue: [], head: 0, timer: undefined, end: undefined, endItem: undefined },
+    'to-host': { freeAtMs: 0, queue: [], head: 0, timer: undefined, end: undefined, endItem: undefined },
   };
 
   constructor(
@@ -86,48 +90,97 @@ export class Wire {
       line.queue.push({ atMs: start + end * this.byteMs, bytes: i === 0 && end === n ? bytes : bytes.subarray(i, end), last: end === n });
     }
     line.freeAtMs = start + n * this.byteMs;
-    if (!line.timer) this.arm(direction);
+    if (!line.timer && !line.end) this.arm(direction);
   }
 
   /** Drops everything still on the wire (board closed). */
   cancel(): void {
     for (const line of Object.values(this.lines)) {
       line.timer?.cancel();
+      line.end?.cancel();
       line.timer = undefined;
+      line.end = undefined;
+      line.endItem = undefined;
       line.queue = [];
       line.head = 0;
     }
   }
 
+  /**
+   * Delivers, in order, every slice due by now and at least every slice up to `upTo` (the slice
+   * whose timer fired): a chunk end's precise timer thus never waits for a late coarse timer before
+   * it, and a virtual clock's float rounding cannot leave a slice undelivered.
+   */
+  private pump(direction: WireDirection, upTo: Pending | undefined): void {
+    const line = this.lines[direction];
+    const now = this.clock.now();
+    let forced = upTo;
+    while (line.head < line.queue.length) {
+      const item = line.queue[line.head]!;
+      if (item.atMs > now && !forced) break;
+      line.head++;
+      if (item === forced) forced = undefined;
+      if (item === line.endItem) {
+        line.end?.cancel();
+        line.end = undefined;
+        line.endItem = undefined;
+      }
+      if (this.precise && item.last) noteLateness(now - item.atMs);
+      this.deliver(direction, item.bytes);
+    }
+    this.arm(direction);
+  }
+
+  /** Arms the timers of what is left on the line (none when it is empty). */
   private arm(direction: WireDirection): void {
     const line = this.lines[direction];
-    const item = line.queue[line.head];
-    if (!item) {
-      line.timer = undefined;
+    line.timer?.cancel();
+    line.timer = undefined;
+    const next = line.queue[line.head];
+    if (!next) {
       line.queue = [];
       line.head = 0;
       return;
     }
-    const fire = (): void => {
-      line.head++;
-      this.arm(direction);
-      this.deliver(direction, item.bytes);
-    };
-    line.timer = this.precise && item.last ? preciseTimers.at(item.atMs, fire) : this.clock.schedule(item.atMs - this.clock.now(), fire);
+    if (!this.precise) {
+      line.timer = this.clock.schedule(next.atMs - this.clock.now(), () => this.pump(direction, next));
+      return;
+    }
+    if (!line.endItem) {
+      let end = next;
+      for (let i = line.head + 1; !end.last && i < line.queue.length; i++) end = line.queue[i]!;
+      line.endItem = end;
+      line.end = preciseTimers.at(end.atMs, () => {
+        line.end = undefined;
+        this.pump(direction, end);
+      });
+    }
+    // Intermediate slices: a plain timer, and no forcing — a wall-clock timeout may fire a little
+    // early, and these bytes must not arrive before their time either.
+    if (next !== line.endItem) line.timer = this.clock.schedule(next.atMs - this.clock.now(), () => this.pump(direction, undefined));
   }
 }
 
 /**
- * Below this much time before a due time, a precise timer polls instead of sleeping: setTimeout
- * fires on whole milliseconds of the event loop's clock and is often ~1 ms late.
+ * Below this much time before a due time, a precise timer stops relying on setTimeout, which fires on
+ * whole milliseconds of the event loop's clock and is often ~1 ms late.
  */
-export const SPIN_MARGIN_MS = 1.5;
+export const SPIN_MARGIN_MS = 3;
+/** The last stretch before a due time is polled on setImmediate (a blocking sleep may overshoot). */
+const POLL_MS = 0.1;
+const SLEEP_CELL = new Int32Array(new SharedArrayBuffer(4));
 
 interface PreciseEntry {
   atMs: number;
-  seq: number;
   fn: () => void;
   live: boolean;
+}
+
+/** How late the wall-clock chunk ends were delivered (emulation error, not host time). */
+export interface WireTimingStats {
+  delivered: number;
+  lateMsTotal: number;
+  lateMsMax: number;
 }
 
 /**
@@ -137,18 +190,17 @@ interface PreciseEntry {
  */
 class PreciseTimers {
   private entries: PreciseEntry[] = [];
-  private seq = 0;
   private timeout: ReturnType<typeof setTimeout> | undefined;
   private immediate: ReturnType<typeof setImmediate> | undefined;
   private plannedAtMs = Number.POSITIVE_INFINITY;
 
   at(atMs: number, fn: () => void): Timer {
-    const entry: PreciseEntry = { atMs, seq: this.seq++, fn, live: true };
+    const entry: PreciseEntry = { atMs, fn, live: true };
     // Due times almost always come in order: search from the end.
     let i = this.entries.length;
     while (i > 0 && this.entries[i - 1]!.atMs > atMs) i--;
     this.entries.splice(i, 0, entry);
-    if (atMs < this.plannedAtMs) this.plan();
+    if (atMs < this.plannedAtMs) this.plan(false);
     return { cancel: () => void (entry.live = false) };
   }
 
@@ -163,11 +215,13 @@ class PreciseTimers {
     try {
       for (const e of due) if (e.live) e.fn();
     } finally {
-      this.plan();
+      // Only a wake-up that delivered nothing may block: after a delivery, the side that received
+      // the bytes reacts in microtasks that run when this callback returns — not after a sleep.
+      this.plan(due.length === 0);
     }
   };
 
-  private plan(): void {
+  private plan(mayBlock: boolean): void {
     while (this.entries.length > 0 && !this.entries[0]!.live) this.entries.shift();
     if (this.timeout) clearTimeout(this.timeout);
     if (this.immediate) clearImmediate(this.immediate);
@@ -179,10 +233,39 @@ class PreciseTimers {
       return;
     }
     this.plannedAtMs = head.atMs;
-    const sleepMs = head.atMs - performance.now() - SPIN_MARGIN_MS;
-    if (sleepMs >= 1) this.timeout = setTimeout(this.wake, sleepMs);
-    else this.immediate = setImmediate(this.wake);
+    const remainingMs = head.atMs - performance.now();
+    if (remainingMs - SPIN_MARGIN_MS >= 1) {
+      this.timeout = setTimeout(this.wake, remainingMs - SPIN_MARGIN_MS);
+      return;
+    }
+    // Within the margin: sleep the thread (Atomics.wait, sub-millisecond) until just before the due
+    // time, then poll the rest on setImmediate. Polling alone makes the process a CPU hog that a
+    // busy machine's scheduler preempts for whole time slices (ms of lateness at each turnaround);
+    // a sleeping thread is woken on time. The sleep happens in a wake-up of its own, after every
+    // reaction to earlier deliveries has run; what it holds back is at most the emulator's own
+    // coarse timers (device pauses, intermediate slices) and I/O, by less than the margin.
+    if (mayBlock && remainingMs > POLL_MS) Atomics.wait(SLEEP_CELL, 0, 0, remainingMs - POLL_MS);
+    this.immediate = setImmediate(this.wake);
   }
 }
 
 const preciseTimers = new PreciseTimers();
+
+let timing: WireTimingStats = { delivered: 0, lateMsTotal: 0, lateMsMax: 0 };
+
+function noteLateness(lateMs: number): void {
+  timing.delivered++;
+  timing.lateMsTotal += lateMs;
+  if (lateMs > timing.lateMsMax) timing.lateMsMax = lateMs;
+}
+
+/**
+ * How late the wall-clock wires delivered chunk ends since the last call, over all boards of the
+ * process: the part of a measured time that is the emulator's own scheduling, not the host's.
+ * Resets the counters.
+ */
+export function takeWireTimingStats(): WireTimingStats {
+  const s = timing;
+  timing = { delivered: 0, lateMsTotal: 0, lateMsMax: 0 };
+  return s;
+}

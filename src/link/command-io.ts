@@ -22,7 +22,8 @@ export class TransportCommandIo implements CommandIo {
   }
 
   async send(frame: Uint8Array, what: string, fields: Record<string, unknown> = {}): Promise<void> {
-    const data = Buffer.from(frame);
+    // The encoders return fresh Buffers: view them, do not copy 258 bytes per packet.
+    const data = Buffer.isBuffer(frame) ? frame : Buffer.from(frame);
     this.emit({ type: 'frame', command: this.command, dir: 'tx', what, data, fields });
     await this.transport.write(data);
   }

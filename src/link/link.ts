@@ -233,6 +233,7 @@ export class Link {
     const durationMs = this.transport.clock.now() - started;
     const latencyMs = this.latenciesMs.map(round);
     this.emit({ type: 'command', command: spec.name, code: spec.code, args, ok: !outcome.error, attempts, latencyMs, durationMs, ...outcome });
+    if (!this.logger.isLevelEnabled('debug')) return; // a packet's CPU counts (issue 10): no fields for a silent logger
     const fields = { command: spec.name, ...args, ...(outcome.result ?? {}), attempts, latencyMs, durationMs: round(durationMs) };
     if (outcome.error) this.logger.debug({ ...fields, error: outcome.error.code }, `${spec.name} failed: ${outcome.error.message}`);
     else this.logger.debug(fields, `${spec.name}: ok`);

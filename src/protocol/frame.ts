@@ -17,6 +17,11 @@ export function hex32(n: number): string {
 /** XOR of every byte (the checksum of addresses and Download packets). */
 export function xorChecksum(bytes: Iterable<number>, seed = 0): number {
   let x = seed & 0xff;
+  if (bytes instanceof Uint8Array) {
+    // Indexed loop: no iterator object per packet (the host's per-packet CPU, issue 10).
+    for (let i = 0; i < bytes.length; i++) x ^= bytes[i]!;
+    return x;
+  }
   for (const b of bytes) x ^= b;
   return x;
 }
@@ -43,7 +48,7 @@ export function encodeLength(length: number): Buffer {
 /** `N-1 data X`: a Download packet, X = (N-1) XOR every data byte; sent as ONE write (30 ms window). */
 export function encodePacket(data: Uint8Array): Buffer {
   checkLength(data.length);
-  const out = Buffer.alloc(data.length + 2);
+  const out = Buffer.allocUnsafe(data.length + 2); // every byte is written below
   out[0] = data.length - 1;
   out.set(data, 1);
   out[out.length - 1] = xorChecksum(data, data.length - 1);

@@ -26,8 +26,12 @@ export function startEmulateProcess(args: string[] = []): Promise<{ port: string
     child.on('exit', (code) => reject(new Error(`emulate exited (${code}) before printing its port: ${text}`)));
     child.stdout!.on('data', (chunk: Buffer) => {
       text += chunk.toString();
-      const m = /^[^\n]*?(\/dev\/\S+?)"?\s*$/m.exec(text);
+      // Only a whole first line: a partial "/dev/pts/1" may be the start of "/dev/pts/12".
+      const newline = text.indexOf('\n');
+      if (newline < 0) return;
+      const m = /(\/dev\/[^\s"]+)/.exec(text.slice(0, newline));
       if (m) resolve({ port: m[1]!, child });
+      else reject(new Error(`emulate printed no port on its first line: ${text}`));
     });
   });
 }

@@ -1,7 +1,7 @@
 import type { CommandModule } from 'yargs';
-import { InputError } from '../../errors.js';
-import { bootToUBoot, DEFAULT_STAGE_CHANGE_TIMEOUT_MS, prepareBoot } from '../../operations/boot.js';
-import { resolvePortName } from '../../operations/open-board.js';
+import { InputError } from '../../index.js';
+import { bootToUBoot, DEFAULT_STAGE_CHANGE_TIMEOUT_MS, prepareBoot } from '../../index.js';
+import { resolvePortName } from '../../index.js';
 import { withBoard } from '../board-options.js';
 import type { GlobalArgs } from '../global-options.js';
 import { bootEventRenderer, formatBootSummary } from '../progress.js';

@@ -1,9 +1,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
-import { EmulatedBoard } from '../../emulator/board.js';
-import { FAULT_PLAN_HELP, parseFaultPlan } from '../../emulator/faults.js';
-import { servePty } from '../../emulator/pty-server.js';
-import { InputError } from '../../errors.js';
+import { EmulatedBoard } from '../../index.js';
+import { FAULT_PLAN_HELP, parseFaultPlan } from '../../index.js';
+import { servePty } from '../../index.js';
+import { InputError } from '../../index.js';
 import { action } from '../run.js';
 import type { GlobalArgs } from '../global-options.js';
 

@@ -1,8 +1,8 @@
 import type { CommandModule } from 'yargs';
-import { STAGE_LABELS } from '../../link/stage.js';
-import { readBoardInfo, type BoardInfo } from '../../operations/info.js';
-import { hex32, hex8 } from '../../protocol/frame.js';
-import { RESET_HELP } from '../../transport/reset-lines.js';
+import { STAGE_LABELS } from '../../index.js';
+import { readBoardInfo, type BoardInfo } from '../../index.js';
+import { hex32, hex8 } from '../../index.js';
+import { RESET_HELP } from '../../index.js';
 import { withBoard } from '../board-options.js';
 import type { GlobalArgs } from '../global-options.js';
 import { action } from '../run.js';

@@ -1,5 +1,5 @@
 import type { CommandModule } from 'yargs';
-import { listPorts, type PortSummary } from '../../transport/serial.js';
+import { listPorts, type PortSummary } from '../../index.js';
 import type { GlobalArgs } from '../global-options.js';
 import { action } from '../run.js';
 

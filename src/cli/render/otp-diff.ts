@@ -1,9 +1,9 @@
-import type { SocFamily } from '../../protocol/constants.js';
-import type { OtpWordDiff } from '../../otp/diff.js';
-import { decodeNamedWords } from '../../otp/named.js';
-import { NAMED_LABELS } from '../../otp/named-tables.js';
-import { statusFlags } from '../../otp/status.js';
-import { emptyOtpStructure } from '../../otp/structure.js';
+import type { SocFamily } from '../../index.js';
+import type { OtpWordDiff } from '../../index.js';
+import { decodeNamedWords } from '../../index.js';
+import { NAMED_LABELS } from '../../index.js';
+import { statusFlags } from '../../index.js';
+import { emptyOtpStructure } from '../../index.js';
 
 const hex = (n: number): string => `0x${(n >>> 0).toString(16).toUpperCase().padStart(8, '0')}`;
 

@@ -1,4 +1,4 @@
-import type { OtpWritePlan, OtpWriteResult, WordCheck } from '../../operations/otp-write.js';
+import type { OtpWritePlan, OtpWriteResult, WordCheck } from '../../index.js';
 
 const hex = (n: number): string => `0x${(n >>> 0).toString(16).toUpperCase().padStart(8, '0')}`;
 

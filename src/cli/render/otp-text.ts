@@ -1,10 +1,10 @@
-import type { SocFamily } from '../../protocol/constants.js';
-import { decodeGlobalState } from '../../otp/global-state.js';
-import { toOtpJson } from '../../otp/json.js';
-import { decodeNamedWords, type NamedWords } from '../../otp/named.js';
-import { NAMED_LABELS } from '../../otp/named-tables.js';
-import { STATUS_FLAGS, unknownStatusBits } from '../../otp/status.js';
-import type { OtpStructure } from '../../otp/structure.js';
+import type { SocFamily } from '../../index.js';
+import { decodeGlobalState } from '../../index.js';
+import { toOtpJson } from '../../index.js';
+import { decodeNamedWords, type NamedWords } from '../../index.js';
+import { NAMED_LABELS } from '../../index.js';
+import { STATUS_FLAGS, unknownStatusBits } from '../../index.js';
+import type { OtpStructure } from '../../index.js';
 import type { CliContext } from '../context.js';
 
 /**

@@ -30,6 +30,8 @@ export class BoardRun {
   private readonly timings: { openMs?: number; bootMs?: number; readMs?: number; writeMs?: number } = {};
   private poolInfo: BoardResult['pool'];
   private values: ResolvedValue[] = [];
+  /** When `burn` began: reservation, write, verify and pool marking count as the write time. */
+  private writeStarted: number | undefined;
 
   constructor(
     private readonly target: ProvisionTarget,
@@ -144,7 +146,7 @@ export class BoardRun {
     const session = this.session!;
     let reserved: { mac: string; reused: boolean } | undefined;
     let finalPlan: OtpWritePlan = plan.otp;
-    const t0 = performance.now();
+    this.writeStarted = performance.now();
     const stopWatching = session.link.onEvent((e) => {
       if (e.type !== 'command' || !e.ok) return;
       if (e.code === Command.DOWNLOAD) this.progress('writing', Math.min(finalPlan.request.bytes.length, 256 * (Number(e.args.packet ?? 0) + 1)), finalPlan.request.bytes.length, 'OTP request');
@@ -185,7 +187,6 @@ export class BoardRun {
       this.final = this.finish('failed', words(finalPlan, after), err);
     } finally {
       stopWatching();
-      this.timings.writeMs = Math.round(performance.now() - t0);
     }
     await this.close();
     await this.audit();
@@ -225,6 +226,7 @@ export class BoardRun {
 
   private finish(result: BoardResult['result'], records: WordRecord[], err?: unknown): BoardResult {
     const error = err === undefined ? undefined : describeError(err);
+    if (this.writeStarted !== undefined) this.timings.writeMs = Math.round(performance.now() - this.writeStarted);
     this.stage(result === 'failed' || result === 'cancelled' ? 'failed' : 'done');
     const r: BoardResult = {
       port: this.port,

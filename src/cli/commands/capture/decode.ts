@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import type { CommandModule } from 'yargs';
-import { createCaptureDecoder, frameTraceLine, type DecodedFrame } from '../../../capture/decode.js';
-import { parseCapture } from '../../../capture/format.js';
-import { InputError } from '../../../errors.js';
+import { createCaptureDecoder, frameTraceLine, type DecodedFrame } from '../../../index.js';
+import { parseCapture } from '../../../index.js';
+import { InputError } from '../../../index.js';
 import type { GlobalArgs } from '../../global-options.js';
 import { action } from '../../run.js';
 

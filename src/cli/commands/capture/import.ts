@@ -1,8 +1,8 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import type { CommandModule } from 'yargs';
-import { serializeCapture } from '../../../capture/format.js';
-import { importCapture, IMPORT_FORMATS, type ImportFormat, type ImportInput, type ImportOptions } from '../../../capture/import.js';
-import { InputError } from '../../../errors.js';
+import { serializeCapture } from '../../../index.js';
+import { importCapture, IMPORT_FORMATS, type ImportFormat, type ImportInput, type ImportOptions } from '../../../index.js';
+import { InputError } from '../../../index.js';
 import type { GlobalArgs } from '../../global-options.js';
 import { action } from '../../run.js';
 

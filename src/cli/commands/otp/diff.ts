@@ -1,6 +1,6 @@
 import type { CommandModule } from 'yargs';
-import { diffOtp } from '../../../otp/diff.js';
-import { socFamilyFromOption } from '../../../otp/soc.js';
+import { diffOtp } from '../../../index.js';
+import { socFamilyFromOption } from '../../../index.js';
 import type { GlobalArgs } from '../../global-options.js';
 import { renderOtpDiff, type OtpDiffReport } from '../../render/otp-diff.js';
 import { action } from '../../run.js';

@@ -1,5 +1,5 @@
 import type { CommandModule } from 'yargs';
-import { InputError } from '../../../errors.js';
+import { InputError } from '../../../index.js';
 import { parseVendorWordTokens, parseWordId, readInputFile } from '../../edit-args.js';
 import type { GlobalArgs } from '../../global-options.js';
 import { runOtpWrite, withWriteSafetyOptions, type WriteSafetyArgs } from '../../otp-write-runner.js';

@@ -1,6 +1,6 @@
 import type { CommandModule } from 'yargs';
-import { InputError } from '../../../errors.js';
-import type { OtpEdit } from '../../../otp/request.js';
+import { InputError } from '../../../index.js';
+import type { OtpEdit } from '../../../index.js';
 import { parseStickyLocks, parseVendorWordTokens, parseWordId } from '../../edit-args.js';
 import type { GlobalArgs } from '../../global-options.js';
 import { runOtpWrite, withWriteSafetyOptions, type WriteSafetyArgs } from '../../otp-write-runner.js';

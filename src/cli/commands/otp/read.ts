@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import type { CommandModule } from 'yargs';
-import { InputError } from '../../../errors.js';
-import { readOtp } from '../../../operations/otp-read.js';
-import { uidOf } from '../../../operations/otp-write.js';
+import { InputError } from '../../../index.js';
+import { readOtp } from '../../../index.js';
+import { uidOf } from '../../../index.js';
 import { withBoard } from '../../board-options.js';
 import type { GlobalArgs } from '../../global-options.js';
 import { action } from '../../run.js';
