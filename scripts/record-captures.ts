@@ -28,6 +28,33 @@ const CASES: Parameters<typeof recordCaptureCase>[0][] = [
     emulatorArgs: ['--faults', 'nack-cmd:2'],
     description: 'otp show where the board NACKs the second command (a Read Partition): re-sync and retry',
   },
+  {
+    name: 'emulated-mp15-otp-lock',
+    command: ['otp', 'lock', 'word=59', 'word=12', '--yes', '--json'],
+    description: 'otp lock of words already locked on the DK2: read, plan says nothing to do, no Download',
+  },
+  {
+    name: 'emulated-mp15-otp-lock-write',
+    command: ['otp', 'write', 'word=64', 'value=0x10', 'lock', '--yes', '--json'],
+    description: 'otp write + permanent lock of an upper word, verified on read-back',
+  },
+  {
+    name: 'emulated-mp15-otp-fwrite',
+    command: ['otp', 'fwrite', 'test/fixtures/fwrite-8-bytes.bin', 'word=80', '--yes', '--json'],
+    description: 'otp fwrite of an 8-byte file into words 80-81 (little-endian words), verified',
+  },
+  {
+    name: 'emulated-mp15-pmic-read',
+    command: ['pmic', 'read', '--json'],
+    description: 'pmic read: Read Partition 0xF4, 8 bytes',
+  },
+  {
+    name: 'emulated-mp15-boot-chain',
+    command: ['boot', '--layout', 'test/fixtures/boot/FlashLayout.tsv', '--json'],
+    ignoreKeys: ['ms'],
+    description:
+      'Serial boot of the emulated STM32MP15 from its ROM code: the small generated TF-A image (phase 0x01), FIP (0x03) and flashlayout (0x00) of test/fixtures/boot. The stage times (ms) vary run to run and are not compared.',
+  },
 ];
 
 for (const c of CASES) {

@@ -1,8 +1,8 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, appendFileSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { discoverCaptureCases, REPO_ROOT, runCliCase, withoutKeys } from './capture/replay-cases.js';
+import { capturesWithoutSidecar, discoverCaptureCases, REPO_ROOT, runCliCase, withoutKeys } from './capture/replay-cases.js';
 
 /**
  * Every capture with a sidecar is a test (docs/captures.md): the CLI replays it as the board and
@@ -36,6 +36,35 @@ describe('capture discovery', () => {
   it('drops the ignored keys at any depth before comparing JSON', () => {
     expect(withoutKeys({ ms: 3, stages: [{ stage: 'rom', ms: 8 }] }, ['ms'])).toEqual({ stages: [{ stage: 'rom' }] });
     expect(withoutKeys({ ms: 3 }, [])).toEqual({ ms: 3 });
+  });
+});
+
+describe('the captures directory', () => {
+  it('has a sidecar for every capture, so that none is silently left out of the tests', () => {
+    expect(capturesWithoutSidecar(join(REPO_ROOT, 'captures'))).toEqual([]);
+    expect(cases.length).toBe(readdirSync(join(REPO_ROOT, 'captures')).filter((f) => f.endsWith('.jsonl')).length);
+  });
+
+  it('names the captures that lack a sidecar', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'captures-'));
+    writeFileSync(join(dir, 'ok.jsonl'), '');
+    writeFileSync(join(dir, 'ok.json'), '{}');
+    writeFileSync(join(dir, 'lonely.jsonl'), '');
+    expect(capturesWithoutSidecar(dir)).toEqual(['lonely.jsonl']);
+  });
+});
+
+describe('replay completeness', () => {
+  it('fails the command when the host did not send every host byte the capture recorded', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'captures-'));
+    const copy = join(dir, 'longer.jsonl');
+    copyFileSync(join(REPO_ROOT, 'captures/emulated-mp15-otp-read.jsonl'), copy);
+    appendFileSync(copy, '{"t":999999,"dir":"tx","data":"02fd"}\n{"t":999999,"dir":"rx","data":"7901050079"}\n');
+    const run = runCliCase(['otp', 'read', '-o', '{out}'], `replay:${copy}`);
+    expect(run.exitCode).toBe(1);
+    expect(run.stderr).toContain('error [REPLAY_INCOMPLETE]');
+    expect(run.stderr).toContain('02 fd');
+    expect(run.stderr).toContain('Get ID (0x02) command');
   });
 });
 

@@ -7,7 +7,17 @@ import { Phase } from '../protocol/constants.js';
  * `cmd_stm32prog/stm32prog.c` parse_flash_layout): tab-separated columns
  * `#Opt Id Name Type IP Offset Binary`, `#` starts a comment line, empty lines and runs of tabs are
  * skipped, CR is ignored. Pure: paths are resolved against the TSV's folder but not opened here.
+ * U-Boot skips the header as a comment; we check it (`checkHeader`) because it is the only place a
+ * file says which column is which, and a layout written for another column order must not boot.
  */
+
+/**
+ * The header ST writes first in every layout (Starter Package, meta-st flashlayouts, TF-A's
+ * stm32mp1 test layouts): `#Opt\tId\tName\tType\tIP\tOffset\tBinary`. Older ecosystem releases
+ * named the fifth column `Device`; it holds the same values.
+ */
+export const FLASHLAYOUT_HEADER = ['Opt', 'Id', 'Name', 'Type', 'IP', 'Offset', 'Binary'] as const;
+const HEADER_ALIASES: Readonly<Record<string, readonly string[]>> = { ip: ['ip', 'device'] };
 
 /** Opt column values: `-` load only (the serial-boot stages), P program, E erase, D delete (skip). */
 export const FLASHLAYOUT_OPTIONS = ['-', 'P', 'E', 'PE', 'PD', 'PED', 'D'] as const;
@@ -48,13 +58,22 @@ export function parseFlashlayout(text: string, file: string): Flashlayout {
   const dir = path.dirname(file);
   const rows: FlashlayoutRow[] = [];
   const lines = text.split('\n');
+  let headerSeen = false;
   lines.forEach((raw, index) => {
     const line = index + 1;
-    const content = raw.replace(/\r/g, '');
-    if (content.trim() === '' || content.startsWith('#')) return;
+    // A BOM is what an editor on Windows may put before the header.
+    const content = raw.replace(/\r/g, '').replace(/^\uFEFF/, '');
     const fail = (what: string): never => {
       throw new InputError('LAYOUT_INVALID', `${file}:${line}: ${what}`, { details: { file, line } });
     };
+    // The header is the first '#Opt' line before any row; later '#' lines are only comments.
+    if (!headerSeen && rows.length === 0 && /^#opt\b/i.test(content)) {
+      headerSeen = true;
+      const why = checkHeader(content);
+      if (why) fail(why);
+      return;
+    }
+    if (content.trim() === '' || content.startsWith('#')) return;
     const cols = content.split('\t').filter((c) => c.trim() !== '').map((c) => c.trim());
     if (cols.length < 6) fail(`${cols.length} column(s), expected Opt, Id, Name, Type, IP, Offset and Binary separated by tabs (spaces instead of tabs?)`);
     if (cols.length > 7) fail(`${cols.length} columns, expected at most 7 (Opt Id Name Type IP Offset Binary)`);
@@ -83,6 +102,27 @@ export function parseFlashlayout(text: string, file: string): Flashlayout {
   });
   if (rows.length === 0) throw new InputError('LAYOUT_INVALID', `${file}: no partition rows (only comments or empty lines)`, { details: { file } });
   return { file, rows };
+}
+
+/**
+ * Why a header line (`#Opt...`) does not name ST's columns in ST's order, or undefined when it does.
+ * Names are compared without case; tabs or spaces may separate them.
+ */
+export function checkHeader(content: string): string | undefined {
+  const names = content.slice(1).trim().split(/[\t ]+/);
+  const expected = FLASHLAYOUT_HEADER.join(' ');
+  const wrong = FLASHLAYOUT_HEADER.findIndex((want, i) => {
+    const got = names[i]?.toLowerCase();
+    return got === undefined || !(HEADER_ALIASES[want.toLowerCase()] ?? [want.toLowerCase()]).includes(got);
+  });
+  if (wrong === -1 && names.length === FLASHLAYOUT_HEADER.length) return undefined;
+  const where =
+    wrong === -1
+      ? `has ${names.length} columns, expected ${FLASHLAYOUT_HEADER.length}`
+      : names[wrong] === undefined
+        ? `column ${wrong + 1} (${FLASHLAYOUT_HEADER[wrong]}) is missing`
+        : `column ${wrong + 1} is '${names[wrong]}', expected '${FLASHLAYOUT_HEADER[wrong]}'`;
+  return `header ${where}: a layout's columns are #${expected} (ST's header), or the rows cannot be read`;
 }
 
 export interface SerialBootRows {

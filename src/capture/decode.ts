@@ -41,6 +41,7 @@ const DATA_BODY = 17;
 const DATA_ACK = 18;
 const START_ANSWER = 19;
 const IGNORED = 20; // host packet after the device rejected the Download target
+const BAD_COMPL = 21; // known command code + wrong complement: a NACK makes it that command, rejected
 
 const ACC_MAX = 1024; // ≥ the largest frame: 0x79 + count + 256 + 0x79, or N-1 + 256 + XOR
 const STRAY_MAX = 512;
@@ -73,6 +74,8 @@ class StreamDecoder implements CaptureDecoder {
   private cand = 0;
   private candT = 0;
   private candPos = 0;
+  private candCompl = 0;
+  private candComplT = 0;
   private op = -1;
   private packet = -1;
   private partition = -1;
@@ -103,7 +106,7 @@ class StreamDecoder implements CaptureDecoder {
       const us = chunk.t - this.lastT;
       const gap: DecodedFrame = { kind: 'gap', t: this.lastT, dir: 'none', pos: -1, bytes: '', durationUs: us, summary: `gap ${durationText(us)}` };
       // Keep frames in time order: a gap inside a frame being accumulated follows that frame.
-      if (this.accLen > 0) this.deferred.push(gap);
+      if (this.accLen > 0 || this.step === BAD_COMPL) this.deferred.push(gap);
       else out.push(gap);
     }
     this.lastT = chunk.t;
@@ -123,6 +126,7 @@ class StreamDecoder implements CaptureDecoder {
       this.closeSync();
       this.noAnswer('the answer to sync', true, false);
     } else if (s === CMD_COMPL) this.strayAdd(this.cand, this.candT, this.candPos, true);
+    else if (s === BAD_COMPL) this.badPairIsStray();
     else if (s === ADDR && this.accLen > 0) this.closeAddress(true);
     else if (s === LEN && this.accLen > 0) this.closeLength(true);
     else if ((s === DATA_BODY || s === DATA_LEN) && this.accLen > 0) this.closeData(true);
@@ -173,6 +177,7 @@ class StreamDecoder implements CaptureDecoder {
           this.commandFrame(b);
           return i + 1;
         }
+        if (tx && i + 1 === n && this.maybeBadComplement(this.cand, b)) return i + 1;
         // Not a command: the first byte was stray; look at this one afresh.
         this.strayAdd(this.cand, this.candT, this.candPos, true);
         this.step = IDLE;
@@ -243,6 +248,26 @@ class StreamDecoder implements CaptureDecoder {
         if (this.need === 0) this.closeRead(false);
         return i + k;
       }
+      case BAD_COMPL:
+        if (!tx && b === Reply.NACK) {
+          this.flushStray();
+          this.commandFrame(this.candCompl);
+          this.answer(b, 'command', this.chunkBase + i, 'command rejected: bad complement');
+          this.step = IDLE;
+          return i + 1;
+        }
+        // No NACK: not a command after all. Look at the second byte afresh as the old path did.
+        this.strayAdd(this.cand, this.candT, this.candPos, true);
+        if (tx) {
+          this.cand = this.candCompl;
+          this.candT = this.candComplT;
+          this.candPos += 1;
+          this.step = CMD_COMPL;
+        } else {
+          this.strayAdd(this.candCompl, this.candComplT, this.candPos + 1, true);
+          this.step = IDLE;
+        }
+        return i;
       case IGNORED:
       case DATA_LEN:
         if (!tx) {
@@ -294,6 +319,11 @@ class StreamDecoder implements CaptureDecoder {
       this.step = SYNC;
       return i + 1;
     }
+    if (i + 2 === n && ((b ^ d[i + 1]!) & 0xff) !== 0xff) {
+      this.candT = this.chunkT;
+      this.candPos = this.chunkBase + i;
+      if (this.maybeBadComplement(b, d[i + 1]!)) return i + 2;
+    }
     if (i + 1 < n && ((b ^ d[i + 1]!) & 0xff) !== 0xff) {
       // Host garbage: take every byte up to the next 0x7F or command + complement pair at once.
       let j = i + 1;
@@ -310,6 +340,27 @@ class StreamDecoder implements CaptureDecoder {
     this.candPos = this.chunkBase + i;
     this.step = CMD_COMPL;
     return i + 1;
+  }
+
+  /**
+   * A known command code followed by a byte that is not its complement, as the last two bytes of a
+   * host write: the device reads them as a command and NACKs the bad complement (an5275-uart.md
+   * "Entering the loop" step 2). Whether it did is only known from the next byte, so the pair waits
+   * in BAD_COMPL. A 0x7F second byte stays a sync. `candT` / `candPos` locate the first byte.
+   */
+  private maybeBadComplement(code: number, second: number): boolean {
+    if (COMMAND_NAMES[code] === undefined || second === Reply.INIT) return false;
+    this.cand = code;
+    this.candCompl = second;
+    this.candComplT = this.chunkT;
+    this.step = BAD_COMPL;
+    return true;
+  }
+
+  /** The capture ended before the device answered the pair: stray host bytes, as before. */
+  private badPairIsStray(): void {
+    this.strayAdd(this.cand, this.candT, this.candPos, true);
+    this.strayAdd(this.candCompl, this.candComplT, this.candPos + 1, true);
   }
 
   /** Device bytes with no command waiting for them: NACK (stage or stray rejection), text, junk. */
@@ -417,8 +468,14 @@ class StreamDecoder implements CaptureDecoder {
     const code = this.cand;
     const known = COMMAND_NAMES[code] !== undefined;
     const command = commandName(code);
+    const complementOk = ((code ^ complement) & 0xff) === 0xff;
     this.code = code;
     this.step = CMD_ACK;
+    const summary = !complementOk
+      ? `${command} (${hex2(code)}) command, complement BAD (${hex2(complement)}, expected ${hex2(~code & 0xff)})`
+      : known
+        ? `${command} (${hex2(code)}) command`
+        : `${command} (the device does not know it: NACK expected)`;
     this.emit({
       kind: 'command',
       t: this.candT,
@@ -428,8 +485,8 @@ class StreamDecoder implements CaptureDecoder {
       command,
       code,
       known,
-      complementOk: true,
-      summary: known ? `${command} (${hex2(code)}) command` : `${command} (the device does not know it: NACK expected)`,
+      complementOk,
+      summary,
     });
   }
 

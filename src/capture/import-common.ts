@@ -18,6 +18,23 @@ export interface ImportOptions {
   sampleRateHz?: number;
   /** Bytes of one direction closer than this (µs) become one chunk (default 2000). */
   mergeWindowUs?: number;
+  /**
+   * ISO time for the header's `started` when the source has no dates of its own (Saleae, sigrok):
+   * the CLI passes the input file's mtime. Default: the epoch, 1970-01-01T00:00:00.000Z.
+   */
+  started?: string;
+}
+
+/** Start time of a capture whose source carries no date. */
+export const UNKNOWN_START = '1970-01-01T00:00:00.000Z';
+
+/**
+ * An imported capture, with what the importer kept but distrusts (a byte the analyzer flagged with a
+ * parity or framing error): one line each, naming the file and line. The capture itself is written
+ * as is; the warnings are for the user (the CLI prints them on stderr).
+ */
+export interface ImportedCapture extends Capture {
+  warnings: string[];
 }
 
 /** One byte seen by an importer, with its time in µs when the source has one. */
@@ -44,7 +61,7 @@ function byteTimeUs(baud: number): number {
  * Orders the bytes by time (stable: equal times keep the source's order), rebases time to the
  * first byte, and merges bytes of one direction that follow each other closely into chunks.
  */
-export function toCapture(events: ByteEvent[], options: ImportOptions, port: string, started = ''): Capture {
+export function toCapture(events: ByteEvent[], options: ImportOptions, port: string, started = options.started ?? UNKNOWN_START): Capture {
   const baud = options.baud ?? 115200;
   const timed = events.length > 0 && events.every((e) => e.t !== undefined);
   const step = byteTimeUs(baud);

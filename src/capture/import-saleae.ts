@@ -1,6 +1,5 @@
 import type { Direction } from '../transport/transport.js';
-import type { Capture } from './format.js';
-import { flip, invalid, parseCharValue, splitCsvLine, toCapture, type ByteEvent, type ImportOptions } from './import-common.js';
+import { flip, invalid, parseCharValue, splitCsvLine, toCapture, type ByteEvent, type ImportedCapture, type ImportOptions } from './import-common.js';
 
 /**
  * Saleae Logic 2 "Async Serial" analyzer export (Data table → Export to CSV):
@@ -30,8 +29,21 @@ function nameDirection(name: string, options: ImportOptions): Direction | undefi
   return tx && !rx ? 'tx' : rx && !tx ? 'rx' : undefined;
 }
 
-/** Parses one export file; `dir` forces the direction of every row. */
-export function parseSaleae(text: string, options: ImportOptions, dir: Direction | undefined): ByteEvent[] {
+/**
+ * Columns that flag a bad byte: Logic 2 `error` (e.g. "parity", "framing"), Logic 1.x `Parity Error` /
+ * `Framing Error` ("Error"). An empty cell is a good byte.
+ */
+const ERROR_COLUMNS = [
+  ['error', ''],
+  ['parity error', 'parity'],
+  ['framing error', 'framing'],
+] as const;
+
+/**
+ * Parses one export file; `dir` forces the direction of every row. Bytes the analyzer flagged keep
+ * their place (dropping them would shift every frame after) and add a line to `warnings`.
+ */
+export function parseSaleae(text: string, options: ImportOptions, dir: Direction | undefined, warnings: string[] = []): ByteEvent[] {
   const source = options.source ?? 'saleae export';
   const lines = text.split('\n').map((l) => l.replace(/\r$/, ''));
   const headerIndex = lines.findIndex((l) => l.trim() !== '');
@@ -46,7 +58,8 @@ export function parseSaleae(text: string, options: ImportOptions, dir: Direction
   const dataCol = cols.indexOf(logic2 ? 'data' : 'value');
   const nameCol = cols.indexOf('name');
   const typeCol = cols.indexOf('type');
-  const rows: { t: number; name: string; byte: number }[] = [];
+  const errorCols = ERROR_COLUMNS.map(([col, label]) => ({ index: cols.indexOf(col), label })).filter((c) => c.index >= 0);
+  const rows: { t: number; name: string; byte: number; error?: { line: number; what: string } }[] = [];
   for (let i = headerIndex + 1; i < lines.length; i++) {
     if (lines[i]!.trim() === '') continue;
     const f = splitCsvLine(lines[i]!);
@@ -55,10 +68,19 @@ export function parseSaleae(text: string, options: ImportOptions, dir: Direction
     const byte = parseValue(f[dataCol] ?? '');
     if (!Number.isFinite(t)) throw invalid(source, i + 1, `start time ${JSON.stringify(f[timeCol] ?? '')} is not a number of seconds`);
     if (byte === undefined) throw invalid(source, i + 1, `data ${JSON.stringify(f[dataCol] ?? '')} is not a byte (0x7F, 127, 0b01111111 or '\\x7f')`);
-    rows.push({ t: t * 1e6, name: nameCol >= 0 ? (f[nameCol] ?? '') : '', byte });
+    const flagged = errorCols.filter((c) => (f[c.index] ?? '') !== '').map((c) => c.label || f[c.index]!.toLowerCase());
+    const row: (typeof rows)[number] = { t: t * 1e6, name: nameCol >= 0 ? (f[nameCol] ?? '') : '', byte };
+    if (flagged.length > 0) row.error = { line: i + 1, what: flagged.join(' and ') };
+    rows.push(row);
   }
   if (rows.length === 0) throw invalid(source, undefined, 'no data rows');
-  if (dir) return rows.map((r) => ({ t: r.t, dir: flip(dir, options.swap), byte: r.byte }));
+  const warn = (r: (typeof rows)[number], d: Direction): void => {
+    if (r.error) warnings.push(`${source}:${r.error.line}: ${r.error.what} error on byte 0x${r.byte.toString(16).padStart(2, '0').toUpperCase()} (${d}): kept, but it may not be what was sent`);
+  };
+  if (dir) {
+    const d = flip(dir, options.swap);
+    return rows.map((r) => (warn(r, d), { t: r.t, dir: d, byte: r.byte }));
+  }
   const names = [...new Set(rows.map((r) => r.name))];
   const map = new Map(names.map((n) => [n, nameDirection(n, options)]));
   const unknown = names.filter((n) => map.get(n) === undefined);
@@ -69,15 +91,20 @@ export function parseSaleae(text: string, options: ImportOptions, dir: Direction
       `cannot tell the host's TX from its RX: analyzer name(s) ${names.map((n) => JSON.stringify(n)).join(', ')}; pass --tx-name/--rx-name, or export one file per direction (--tx-file/--rx-file, or --dir)`,
     );
   }
-  return rows.map((r) => ({ t: r.t, dir: flip(map.get(r.name)!, options.swap), byte: r.byte }));
+  return rows.map((r) => {
+    const d = flip(map.get(r.name)!, options.swap);
+    warn(r, d);
+    return { t: r.t, dir: d, byte: r.byte };
+  });
 }
 
-export function importSaleae(input: string | { tx?: string; rx?: string }, options: ImportOptions = {}): Capture {
+export function importSaleae(input: string | { tx?: string; rx?: string }, options: ImportOptions = {}): ImportedCapture {
   const source = options.source ?? 'saleae export';
-  if (typeof input === 'string') return toCapture(parseSaleae(input, options, options.dir), options, `saleae:${source}`);
+  const warnings: string[] = [];
+  if (typeof input === 'string') return { ...toCapture(parseSaleae(input, options, options.dir, warnings), options, `saleae:${source}`), warnings };
   const events: ByteEvent[] = [];
-  if (input.tx !== undefined) events.push(...parseSaleae(input.tx, { ...options, source: `${source} (tx)` }, 'tx'));
-  if (input.rx !== undefined) events.push(...parseSaleae(input.rx, { ...options, source: `${source} (rx)` }, 'rx'));
+  if (input.tx !== undefined) events.push(...parseSaleae(input.tx, { ...options, source: `${source} (tx)` }, 'tx', warnings));
+  if (input.rx !== undefined) events.push(...parseSaleae(input.rx, { ...options, source: `${source} (rx)` }, 'rx', warnings));
   if (events.length === 0) throw invalid(source, undefined, 'no file given');
-  return toCapture(events, options, `saleae:${source}`);
+  return { ...toCapture(events, options, `saleae:${source}`), warnings };
 }

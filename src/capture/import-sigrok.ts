@@ -1,6 +1,5 @@
 import type { Direction } from '../transport/transport.js';
-import type { Capture } from './format.js';
-import { flip, invalid, parseCharValue, toCapture, type ByteEvent, type ImportOptions } from './import-common.js';
+import { flip, invalid, parseCharValue, toCapture, type ByteEvent, type ImportedCapture, type ImportOptions } from './import-common.js';
 
 /**
  * sigrok-cli UART decoder annotations (`-P uart:baudrate=115200:parity=even:rx=D0:tx=D1
@@ -18,6 +17,9 @@ import { flip, invalid, parseCharValue, toCapture, type ByteEvent, type ImportOp
  */
 const LINE = /^(?:(\d+)-(\d+)\s+)?([A-Za-z0-9_.-]+):\s+(.*)$/;
 const CLASS = /^([A-Za-z][A-Za-z -]*?):\s+(.*)$/;
+
+/** Classes by which the decoder says a byte was bad (uart decoder: rx-parity-err, tx-warnings, ...). */
+const BAD_CLASS = /parity-?err|warning|break|frame/i;
 
 function classDirection(cls: string): Direction | 'skip' {
   const c = cls.toLowerCase().replace(/[\s-]+/g, '');
@@ -38,8 +40,9 @@ function parseValue(text: string): number | undefined {
   return parseCharValue(s);
 }
 
-export function importSigrok(text: string, options: ImportOptions = {}): Capture {
+export function importSigrok(text: string, options: ImportOptions = {}): ImportedCapture {
   const source = options.source ?? 'sigrok output';
+  const warnings: string[] = [];
   const events: (ByteEvent & { sample?: number })[] = [];
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
@@ -53,7 +56,10 @@ export function importSigrok(text: string, options: ImportOptions = {}): Capture
     const c = CLASS.exec(rest);
     if (c && !/^[0-9A-Fa-f]{2}$/.test(c[1]!)) {
       const d = classDirection(c[1]!);
-      if (d === 'skip') continue;
+      if (d === 'skip') {
+        if (BAD_CLASS.test(c[1]!)) warnings.push(`${source}:${i + 1}: the decoder reports ${c[1]}: ${c[2]!.trim()} (the byte next to it is kept, but may not be what was sent)`);
+        continue;
+      }
       dir = d;
       rest = c[2]!;
     } else if (options.txName !== undefined || options.rxName !== undefined) {
@@ -77,7 +83,7 @@ export function importSigrok(text: string, options: ImportOptions = {}): Capture
   // Without a sample rate, sample numbers still give the order of the two directions.
   if (events.some((e) => e.t === undefined) && events.every((e) => e.sample !== undefined)) {
     const ordered = events.map((e, i) => ({ e, i })).sort((a, b) => a.e.sample! - b.e.sample! || a.i - b.i);
-    return toCapture(ordered.map(({ e }) => ({ t: undefined, dir: e.dir, byte: e.byte })), options, `sigrok:${source}`);
+    return { ...toCapture(ordered.map(({ e }) => ({ t: undefined, dir: e.dir, byte: e.byte })), options, `sigrok:${source}`), warnings };
   }
-  return toCapture(events, options, `sigrok:${source}`);
+  return { ...toCapture(events, options, `sigrok:${source}`), warnings };
 }

@@ -1,5 +1,4 @@
-import type { Capture } from './format.js';
-import { flip, invalid, toCapture, type ByteEvent, type ImportOptions } from './import-common.js';
+import { flip, invalid, toCapture, type ByteEvent, type ImportedCapture, type ImportOptions } from './import-common.js';
 
 /**
  * socat `-x -v` (or `-x`) dumps, as socat writes them on stderr: one record per transfer,
@@ -17,7 +16,7 @@ function isHex(c: number): boolean {
   return (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66) || (c >= 0x41 && c <= 0x46);
 }
 
-export function importSocat(text: string, options: ImportOptions = {}): Capture {
+export function importSocat(text: string, options: ImportOptions = {}): ImportedCapture {
   const source = options.source ?? 'socat dump';
   const events: ByteEvent[] = [];
   let rec: { dir: 'tx' | 'rx'; t: number; length: number; got: number; line: number } | undefined;
@@ -69,5 +68,6 @@ export function importSocat(text: string, options: ImportOptions = {}): Capture 
   }
   finish();
   if (events.length === 0) throw invalid(source, undefined, 'no socat record found (expected "> date  length=N from=.. to=.." headers)');
-  return toCapture(events, options, `socat:${source}`, started);
+  // The dump's own date (local time, as socat writes it) wins over the caller's guess.
+  return { ...toCapture(events, options, `socat:${source}`, started || undefined), warnings: [] };
 }

@@ -77,10 +77,18 @@ export class ReplayTransport extends QueueTransport {
     this.release(); // device output recorded before the host's first byte (boot log, a NACK)
   }
 
+  /**
+   * Closes, and fails with REPLAY_INCOMPLETE (once) when the host stopped before writing every host
+   * byte the capture holds: a host that sends less than the recorded session (a command dropped, a
+   * read-back skipped) must fail its replay test, not pass it. Recorded answers left unread are fine:
+   * the host owes nothing to trailing device output (a boot log after the last command).
+   */
   async close(): Promise<void> {
+    if (this.closed) return;
     this.closed = true;
     this.pieces = [];
     this.input.close();
+    if (this.opened && this.txPos < this.txStream.length) throw this.incomplete();
   }
 
   /**
@@ -106,6 +114,19 @@ export class ReplayTransport extends QueueTransport {
     }
     this.txPos += data.length;
     this.release();
+  }
+
+  private incomplete(): LinkError {
+    const at = this.txPos;
+    const total = this.txStream.length;
+    const remaining = this.txStream.subarray(at);
+    const frame = describeFrameAt(this.capture.chunks, at);
+    const where = frame ? `, starting with: ${frameTraceLine(frame).trim()}` : '';
+    return new LinkError(
+      'REPLAY_INCOMPLETE',
+      `${this.name}: replay incomplete: the host stopped after ${at} of ${total} host bytes; the capture still expects ${remaining.length} byte(s): ${spaced(remaining.subarray(0, WINDOW))}${remaining.length > WINDOW ? ' …' : ''}${where}`,
+      { details: { offset: at, total, remaining: remaining.subarray(0, WINDOW).toString('hex'), remainingBytes: remaining.length, frame: frame?.summary } },
+    );
   }
 
   private mismatch(at: number, actual: Buffer): LinkError {

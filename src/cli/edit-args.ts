@@ -31,15 +31,20 @@ export function parseStickyLocks(values: readonly string[]): StickyLock[] {
   });
 }
 
-/** `word=N value=V [lock]` tokens (vendor spelling) → write edits. */
+/**
+ * `word=N value=V [lock]` tokens (vendor spelling) → write edits. A `lock` after a pair locks that
+ * word; a `lock` before the first `word=` (the vendor help's `write [lock] word=...` order) locks
+ * every word of the command.
+ */
 export function parseVendorWriteTokens(tokens: readonly string[]): OtpEdit[] {
   const edits: OtpEdit[] = [];
+  let lockAll = false;
   let pending: { word?: number; value?: number | bigint; lock: boolean } | undefined;
   const flush = (): void => {
     if (!pending) return;
     if (pending.word === undefined) throw new InputError('USAGE', 'value= given without a word= before it');
     if (pending.value === undefined) throw new InputError('USAGE', `word=${pending.word} has no value= (use "otp lock word=${pending.word}" to lock only)`);
-    edits.push({ op: 'write', word: pending.word, value: pending.value, lock: pending.lock });
+    edits.push({ op: 'write', word: pending.word, value: pending.value, lock: pending.lock || lockAll });
     pending = undefined;
   };
   for (const raw of tokens) {
@@ -53,10 +58,11 @@ export function parseVendorWriteTokens(tokens: readonly string[]): OtpEdit[] {
       if (pending.value !== undefined) throw new InputError('USAGE', `word=${pending.word} has two value= tokens`);
       pending.value = parseNumber(val, `value of word ${pending.word}`);
     } else if (key === 'lock' && val === undefined) {
-      if (!pending) throw new InputError('USAGE', '"lock" must follow a word=N value=V pair');
-      pending.lock = true;
+      if (pending) pending.lock = true;
+      else if (edits.length === 0) lockAll = true;
+      else throw new InputError('USAGE', '"lock" must follow a word=N value=V pair, or come before the first word=');
     } else {
-      throw new InputError('USAGE', `"${token}" is not understood: expected word=N value=V [lock]`);
+      throw new InputError('USAGE', `"${token}" is not understood: expected [lock] word=N value=V [lock] ...`);
     }
   }
   flush();
@@ -108,12 +114,22 @@ export async function readEditsFile(path: string): Promise<OtpEdit[]> {
   const list = Array.isArray(parsed) ? parsed : (parsed as { edits?: unknown }).edits;
   if (!Array.isArray(list)) throw new InputError('USAGE', `${path}: expected {"edits":[...]} or an array of edits`);
   const edits: OtpEdit[] = [];
+  const known = new Set(['op', 'word', 'value', 'lock', 'locks', 'sticky', 'file']);
   for (const [i, e] of (list as JsonEdit[]).entries()) {
     const where = `${path}: edit ${i + 1}`;
+    if (e === null || typeof e !== 'object' || Array.isArray(e)) throw new InputError('USAGE', `${where}: expected an object like {"op":"write","word":10,"value":"0x1"}`);
+    const unknown = Object.keys(e).filter((k) => !known.has(k));
+    if (unknown.length) throw new InputError('USAGE', `${where}: unknown key(s) ${unknown.map((k) => `"${k}"`).join(', ')} (known: ${[...known].join(', ')})`);
+    if (e.lock !== undefined && typeof e.lock !== 'boolean') throw new InputError('USAGE', `${where}: "lock" must be true or false, not ${JSON.stringify(e.lock)}`);
+    for (const k of ['locks', 'sticky'] as const) {
+      const v = e[k];
+      if (v !== undefined && (!Array.isArray(v) || v.some((x) => typeof x !== 'string'))) throw new InputError('USAGE', `${where}: "${k}" must be a list of ${STICKY_LOCKS.join(', ')}`);
+    }
     if (e.word === undefined) throw new InputError('USAGE', `${where}: "word" is missing`);
     const word = parseWordId(e.word);
     const value = (): number | bigint => {
       if (e.value === undefined) throw new InputError('USAGE', `${where}: "value" is missing`);
+      if (typeof e.value !== 'number' && typeof e.value !== 'string') throw new InputError('USAGE', `${where}: "value" must be a number or a string like "0x1234"`);
       return typeof e.value === 'number' ? e.value : parseNumber(e.value, where);
     };
     switch (e.op ?? 'write') {

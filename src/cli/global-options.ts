@@ -46,6 +46,15 @@ export function withGlobalOptions<T>(y: Argv<T>): Argv<T & GlobalArgs> {
     })
     .option('soc', { choices: ['mp15', 'mp13'] as const, default: 'mp15' as const, global: true, describe: 'The SoC: of the emulated board, and of an OTP file for otp show --file / otp diff (a real board says its own)' })
     .option('fuses', { type: 'string', global: true, describe: 'Emulated board only: initial fuses from this OTP structure file (default: the DK2 dump)' })
+    .check((argv) => {
+      // Refused here (exit 2) rather than discovered on the wire.
+      const baud = argv.baud as number;
+      if (!Number.isInteger(baud) || baud <= 0) throw new Error(`--baud must be a positive whole number of bits per second, not "${argv.baud}"`);
+      const timeout = argv.timeout as number;
+      if (!Number.isFinite(timeout) || timeout <= 0) throw new Error(`--timeout must be a positive number of milliseconds, not "${argv.timeout}"`);
+      if (argv.port !== undefined && String(argv.port).trim() === '') throw new Error('--port is empty: name a serial port (see `stm32mp-uart ports`), "emulator", or "replay:FILE"');
+      return true;
+    }, true)
     .option('save-fuses', { type: 'string', global: true, describe: 'Emulated board only: save the fuses to this file at exit (continue the session later with --fuses)' })
     .option('faults', { type: 'string', global: true, describe: 'Emulated board only: faults to inject (see `emulate --help`)' })
     .option('boot', {

@@ -13,8 +13,9 @@ export async function main(argv: string[]): Promise<void> {
     .recommendCommands()
     .epilogue('Exit codes: 0 success; 1 board or link failed; 2 bad input, or refused before sending; 3 read-back verification failed; 4 cancelled (no confirmation, or brick risk without --force).')
     .fail((msg, err) => {
-      if (err) throw err;
-      process.stderr.write(`error [USAGE]: ${msg}\nRun with --help for usage.\n`);
+      // Handlers catch their own errors (action()): what reaches here is yargs' validation,
+      // including the .check() of the global options.
+      process.stderr.write(`error [USAGE]: ${msg ?? err?.message}\nRun with --help for usage.\n`);
       process.exit(ExitCode.INPUT);
     })
     .help()

@@ -38,10 +38,10 @@ export async function runOtpWrite(args: GlobalArgs & WriteSafetyArgs, ctx: CliCo
         port: session.portName,
         operation,
         onPlan: (plan) => {
-          // The plan is the result of a dry run; otherwise it is part of the dialogue (stderr).
-          if (ctx.json) return;
-          if (args['dry-run']) ctx.out(renderOtpPlan(plan));
-          else ctx.note(renderOtpPlan(plan));
+          // The plan is the result of a dry run; otherwise it is part of the dialogue (stderr), and
+          // it is always shown before a question, --json or not.
+          if (args['dry-run'] && !ctx.json) ctx.out(renderOtpPlan(plan));
+          else if (!ctx.json || (ctx.stdinIsTTY && !args.yes)) ctx.note(renderOtpPlan(plan));
         },
         ...(ctx.stdinIsTTY ? { confirm: (plan) => askToBurn(plan.pending) } : {}),
       }),

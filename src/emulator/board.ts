@@ -120,9 +120,21 @@ export class EmulatedBoard {
     return () => void this.listeners.delete(listener);
   }
 
-  /** The current fuses as a Read Partition 0xF2 at offset 0 carries them (776 bytes, no faults). */
+  /**
+   * The current fuses as a Read Partition 0xF2 at offset 0 carries them (776 bytes, no faults),
+   * sticky locks set over the protocol included.
+   */
   fuseStructure(): Buffer {
     return this.bsec.readStructure();
+  }
+
+  /**
+   * The fuses to save at exit (--save-fuses) and load again with --fuses: like `fuseStructure`, but
+   * sticky locks set during this session are left out, since they end with the board's power cycle;
+   * only the boot-time sticky bits of the loaded file are kept (bsec.ts `savedStructure`).
+   */
+  savedFuses(): Buffer {
+    return this.bsec.savedStructure();
   }
 
   /** Board reset: sticky locks cleared, RAM state gone, back to the start stage at once. */
@@ -165,6 +177,7 @@ export class EmulatedBoard {
       for (;;) {
         this.currentStage = stage;
         this.record('boot', {});
+        if (this.faults.silent(stage)) return await uart.ignoreEverything();
         const ctx = this.context(uart);
         const program = stage === 'u-boot' ? new UBootProgram(ctx) : new BootLoaderProgram(ctx, stage);
         const exit: StageExit = await program.run();

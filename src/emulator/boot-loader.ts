@@ -97,7 +97,9 @@ export class BootLoaderProgram {
   }
 
   private getPhase(): CommandOutcome {
-    const address = this.rom ? ROM_LOAD_ADDRESS[this.ctx.soc] : this.phase === Phase.RESET ? DEFAULT_ADDRESS : TFA_FIP_BUFFER.address;
+    // TF-A's `uart_read` answers Get Phase with `uart_send_phase(buffer)`: the FIP buffer address in
+    // every phase, 0xFF included (the error only clears `handle.addr`, which Get Phase does not send).
+    const address = this.rom ? ROM_LOAD_ADDRESS[this.ctx.soc] : TFA_FIP_BUFFER.address;
     // ROM: always L = 1 and one info byte 0x00 (real capture); TF-A: the error text in phase 0xFF.
     const info = this.rom ? Buffer.from([0x00]) : this.phase === Phase.RESET ? Buffer.from(this.error, 'latin1') : Buffer.alloc(0);
     this.ctx.uart.put(Buffer.concat([Buffer.from([5 + info.length, this.phase]), le32(address), Buffer.from([info.length]), info]));

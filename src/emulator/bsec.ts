@@ -100,23 +100,41 @@ export class Bsec {
   /** The value and status a read reports (status bits 27-30 from the locks, bit 0 read error, never 31). */
   readWord(id: number): { value: number; status: number } {
     const w = this.words[id]!;
-    // OP-TEE `nvmem_read`: a word that cannot be read is value 0, status "error detected" only.
-    if (w.readError) return { value: 0, status: STATUS.READ_ERROR };
-    let status = 0;
-    if (w.permanentLock) status |= STATUS.PERMANENT_LOCK;
-    if (w.stickyShadowRead) status |= STATUS.STICKY_SHADOW_READ_LOCK;
-    if (w.stickyShadowWrite) status |= STATUS.STICKY_SHADOW_WRITE_LOCK;
-    if (w.stickyProg) status |= STATUS.STICKY_PROG_LOCK;
-    return { value: w.value >>> 0, status: status >>> 0 };
+    return this.report(w, { prog: w.stickyProg, write: w.stickyShadowWrite, read: w.stickyShadowRead });
   }
 
   /** The whole structure as a read returns it; `flips` XORs values (the otp-flip fault). */
   readStructure(flips?: ReadonlyMap<number, number>): Buffer {
+    return this.structure((id) => this.readWord(id), flips);
+  }
+
+  /**
+   * The fuses to continue a session with (--save-fuses): values and permanent locks as they are, but
+   * only the sticky bits the boot firmware sets at every boot (those of the loaded file). Sticky locks
+   * set over the protocol last until the board resets (otp-structure.md), so they must not come back
+   * as boot-time locks when the saved file is loaded again.
+   */
+  savedStructure(): Buffer {
+    return this.structure((id) => this.report(this.words[id]!, this.bootSticky[id]!));
+  }
+
+  private report(w: WordState, sticky: { prog: boolean; write: boolean; read: boolean }): { value: number; status: number } {
+    // OP-TEE `nvmem_read`: a word that cannot be read is value 0, status "error detected" only.
+    if (w.readError) return { value: 0, status: STATUS.READ_ERROR };
+    let status = 0;
+    if (w.permanentLock) status |= STATUS.PERMANENT_LOCK;
+    if (sticky.read) status |= STATUS.STICKY_SHADOW_READ_LOCK;
+    if (sticky.write) status |= STATUS.STICKY_SHADOW_WRITE_LOCK;
+    if (sticky.prog) status |= STATUS.STICKY_PROG_LOCK;
+    return { value: w.value >>> 0, status: status >>> 0 };
+  }
+
+  private structure(word: (id: number) => { value: number; status: number }, flips?: ReadonlyMap<number, number>): Buffer {
     const buf = Buffer.alloc(structureSize(this.words.length));
     buf.writeUInt32LE(OTP_STRUCT_VERSION, 0);
     buf.writeUInt32LE(this.globalState >>> 0, 4);
     for (let id = 0; id < this.words.length; id++) {
-      const { value, status } = this.readWord(id);
+      const { value, status } = word(id);
       buf.writeUInt32LE((value ^ (flips?.get(id) ?? 0)) >>> 0, 8 + 8 * id);
       buf.writeUInt32LE(status, 12 + 8 * id);
     }

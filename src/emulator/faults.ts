@@ -26,7 +26,16 @@ export type Fault =
   /** Start 0xF2 answers ACK but programs nothing (read-back mismatch). */
   | { kind: 'otp-no-program' }
   /** OTP word `word` reads back with bit `bit` flipped (the fuses themselves are unchanged). */
-  | { kind: 'otp-flip'; word: number; bit: number };
+  | { kind: 'otp-flip'; word: number; bit: number }
+  /**
+   * The stage hangs when it is started (a jump to a broken image, DDR init that never ends): no
+   * unsolicited NACK, no answer to anything, until the board resets or closes.
+   */
+  | { kind: 'silent-stage'; stage: SilentStage };
+
+/** The stages silent-stage can hang: the ROM code always answers. */
+export const SILENT_STAGES = ['tf-a', 'u-boot'] as const;
+export type SilentStage = (typeof SILENT_STAGES)[number];
 
 export type FaultPlan = Fault[];
 
@@ -44,6 +53,7 @@ export const FAULT_PLAN_HELP = `Fault plan: comma-separated items, "n" counts fr
   reset-after:N        reset the board right after ACKing the N-th Download packet
   otp-no-program       Start 0xF2 answers ACK but programs nothing
   otp-flip:WORD[:BIT]  OTP word WORD reads back with BIT (default 0) flipped
+  silent-stage:STAGE   STAGE (tf-a or u-boot) hangs when started: never answers
 Example: nack-cmd:3,drop-rx:120,stall:2:500,otp-no-program`;
 
 function bad(item: string, why: string): InputError {
@@ -113,6 +123,12 @@ export function parseFaultPlan(text: string): FaultPlan {
         plan.push({ kind, word: int(item, a, 'WORD', 0), bit });
         break;
       }
+      case 'silent-stage': {
+        tooMany(1);
+        if (!(SILENT_STAGES as readonly (string | undefined)[]).includes(a)) throw bad(item, `STAGE must be ${SILENT_STAGES.join(' or ')}`);
+        plan.push({ kind, stage: a as SilentStage });
+        break;
+      }
       default:
         throw bad(item, `unknown fault kind "${kind}"`);
     }
@@ -150,6 +166,13 @@ export class FaultInjector {
 
   get otpNoProgram(): boolean {
     return this.plan.some((f) => f.kind === 'otp-no-program');
+  }
+
+  /** True when `stage` must hang instead of running (silent-stage). */
+  silent(stage: string): boolean {
+    const hit = this.plan.some((f) => f.kind === 'silent-stage' && f.stage === stage);
+    if (hit) this.onFire(`silent-stage: ${stage} hangs`);
+    return hit;
   }
 
   /** XOR masks to apply to OTP values on read, by word. */

@@ -1,6 +1,6 @@
 import { TimeoutError } from '../errors.js';
 import { ByteQueue } from '../transport/byte-queue.js';
-import { Deadline, type Clock } from '../util/clock.js';
+import { Deadline, type Clock, type Timer } from '../util/clock.js';
 
 /** Thrown inside a device program when the board resets or closes: the program just ends. */
 export class StopSignal extends Error {
@@ -26,12 +26,16 @@ function foreverSafe(clock: Clock): Clock {
  * The device side of the UART, as the firmware sees it: a receive FIFO (the shared ByteQueue), a
  * blocking getc, reads with a timeout, `result` = drain then send (U-Boot
  * `stm32prog_serial_result`, TF-A `uart_send_result`), and pauses on the board's clock.
- * One per power cycle; `stop` ends whatever the program was waiting for.
+ * One per power cycle; `stop` ends whatever the program was waiting for and cancels its timers, so
+ * a closed or reset board leaves nothing armed on the clock (a stalled device must not keep the
+ * host process alive after the host gave up on it).
  */
 export class DeviceUart {
   private readonly rx: ByteQueue;
   private stopped = false;
   private readonly forever: Deadline;
+  /** Pauses in progress: their timers, and how to end them early on `stop`. */
+  private readonly pauses = new Set<{ timer: Timer; abort: () => void }>();
 
   constructor(
     private readonly clock: Clock,
@@ -53,6 +57,11 @@ export class DeviceUart {
   stop(): void {
     this.stopped = true;
     this.rx.close(new StopSignal());
+    for (const pause of this.pauses) {
+      pause.timer.cancel();
+      pause.abort();
+    }
+    this.pauses.clear();
   }
 
   /** Waits as long as it takes for one byte (U-Boot `stm32prog_serial_getc`). */
@@ -98,6 +107,14 @@ export class DeviceUart {
     return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
   }
 
+  /**
+   * A hung program (the silent-stage fault): what arrives is read and lost, nothing is sent, and no
+   * timer is armed. Ends only with `stop` (StopSignal).
+   */
+  async ignoreEverything(): Promise<never> {
+    for (;;) await this.read(Math.max(1, this.rx.length));
+  }
+
   /** Discards the FIFO (U-Boot `stm32prog_serial_flush`). */
   drain(): Buffer {
     return this.rx.clear();
@@ -115,9 +132,19 @@ export class DeviceUart {
     this.put([byte]);
   }
 
-  /** A device delay (`mdelay`) on the board's clock. */
+  /** A device delay (`mdelay`) on the board's clock; `stop` cancels its timer and ends it with StopSignal. */
   async pause(ms: number): Promise<void> {
-    if (ms > 0) await this.clock.sleep(ms);
     if (this.stopped) throw new StopSignal();
+    if (ms <= 0) return;
+    await new Promise<void>((resolve, reject) => {
+      const entry = {
+        timer: this.clock.schedule(ms, () => {
+          this.pauses.delete(entry);
+          resolve();
+        }),
+        abort: () => reject(new StopSignal()),
+      };
+      this.pauses.add(entry);
+    });
   }
 }

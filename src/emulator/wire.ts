@@ -47,17 +47,20 @@ export const WIRE_SLICE_MS = 2;
  * Timing: every slice has an absolute due time computed when its chunk is sent, so a late timer
  * never pushes the following slices back (errors do not accumulate along a chunk). On the wall
  * clock, setTimeout alone would deliver up to ~1 ms late at every turnaround — as much as the
- * adapter latency being modelled — so the last slice of each chunk (the one the other side reacts
- * to) goes through `preciseTimers`: a coarse timeout to just before the due time, then polling
- * performance.now() on setImmediate until it is reached. Intermediate slices only feed the device's
- * own window timers and use the plain clock timer. On any other clock (ManualClock in tests) every
- * slice is a plain clock timer, so virtual time stays exact and nothing spins.
+ * adapter latency being modelled — so the end of each chunk (the byte the other side reacts to)
+ * goes through `preciseTimers`: a timeout to a few ms before the due time, a sub-millisecond sleep,
+ * then polling performance.now() on setImmediate. Intermediate slices only feed the device's own
+ * window timers and use the plain clock timer. On any other clock (ManualClock in tests) every
+ * slice is a plain clock timer, so virtual time stays exact and nothing sleeps or polls.
+ * `takeWireTimingStats` tells how late the ends were delivered and how long each side took to react.
  */
 export class Wire {
   private readonly byteMs: number;
   private readonly sliceBytes: number;
   private readonly precise: boolean;
   private lastDirection: WireDirection | undefined;
+  /** The last chunk end delivered, until the side that received it sends (reaction time). */
+  private lastEnd: { direction: WireDirection; atMs: number } | undefined;
   private readonly lines: Record<WireDirection, Line> = {
     'to-device': { freeAtMs: 0, queue: [], head: 0, timer: undefined, end: undefined, endItem: undefined },
     'to-host': { freeAtMs: 0, queue: [], head: 0, timer: undefined, end: undefined, endItem: undefined },
@@ -81,7 +84,12 @@ export class Wire {
   send(direction: WireDirection, bytes: Buffer): void {
     if (bytes.length === 0) return;
     const line = this.lines[direction];
-    let start = Math.max(this.clock.now(), line.freeAtMs);
+    const now = this.clock.now();
+    if (this.precise && this.lastEnd && this.lastEnd.direction !== direction) {
+      noteReaction(direction === 'to-host' ? 'device' : 'host', now - this.lastEnd.atMs);
+      this.lastEnd = undefined;
+    }
+    let start = Math.max(now, line.freeAtMs);
     if (this.lastDirection !== undefined && this.lastDirection !== direction) start += this.options.latencyMs;
     this.lastDirection = direction;
     const n = bytes.length;
@@ -125,7 +133,10 @@ export class Wire {
         line.end = undefined;
         line.endItem = undefined;
       }
-      if (this.precise && item.last) noteLateness(now - item.atMs);
+      if (this.precise && item.last) {
+        noteLateness(now - item.atMs);
+        this.lastEnd = { direction, atMs: now };
+      }
       this.deliver(direction, item.bytes);
     }
     this.arm(direction);
@@ -166,8 +177,11 @@ export class Wire {
  * whole milliseconds of the event loop's clock and is often ~1 ms late.
  */
 export const SPIN_MARGIN_MS = 3;
-/** The last stretch before a due time is polled on setImmediate (a blocking sleep may overshoot). */
-const POLL_MS = 0.1;
+/**
+ * The last stretch before a due time is polled on setImmediate: a blocking sleep overshoots by
+ * ~0.1-0.2 ms on a busy machine (timer slack), polling by a few microseconds.
+ */
+const POLL_MS = 0.5;
 const SLEEP_CELL = new Int32Array(new SharedArrayBuffer(4));
 
 interface PreciseEntry {
@@ -176,16 +190,22 @@ interface PreciseEntry {
   live: boolean;
 }
 
-/** How late the wall-clock chunk ends were delivered (emulation error, not host time). */
+/** Where the time beyond the wire's own went, on the wall clock (all wires of the process). */
 export interface WireTimingStats {
+  /** Chunk ends delivered. */
   delivered: number;
+  /** How late they were delivered: the emulator's scheduling error, neither side's work. */
   lateMsTotal: number;
   lateMsMax: number;
+  /** From a chunk end delivered to the host until the host's next write (its reaction). */
+  hostMsTotal: number;
+  /** From a chunk end delivered to the device until the device's next output (its reaction). */
+  deviceMsTotal: number;
 }
 
 /**
- * Wall-clock timers precise to a few microseconds, shared by every wire of the process (four boards
- * in parallel poll in one loop, not four). Entries are kept sorted by due time; one wake-up delivers
+ * Wall-clock timers precise to a few microseconds on an idle machine, shared by every wire of the
+ * process (four boards in parallel wait in one loop, not four). Entries are kept sorted by due time; one wake-up delivers
  * everything due, in order.
  */
 class PreciseTimers {
@@ -251,7 +271,8 @@ class PreciseTimers {
 
 const preciseTimers = new PreciseTimers();
 
-let timing: WireTimingStats = { delivered: 0, lateMsTotal: 0, lateMsMax: 0 };
+const emptyStats = (): WireTimingStats => ({ delivered: 0, lateMsTotal: 0, lateMsMax: 0, hostMsTotal: 0, deviceMsTotal: 0 });
+let timing = emptyStats();
 
 function noteLateness(lateMs: number): void {
   timing.delivered++;
@@ -259,13 +280,18 @@ function noteLateness(lateMs: number): void {
   if (lateMs > timing.lateMsMax) timing.lateMsMax = lateMs;
 }
 
+function noteReaction(side: 'host' | 'device', ms: number): void {
+  if (side === 'host') timing.hostMsTotal += ms;
+  else timing.deviceMsTotal += ms;
+}
+
 /**
- * How late the wall-clock wires delivered chunk ends since the last call, over all boards of the
- * process: the part of a measured time that is the emulator's own scheduling, not the host's.
- * Resets the counters.
+ * Since the last call, over all wall-clock wires of the process: how late chunk ends were delivered
+ * (the emulator's own scheduling) and how long each side took to react to them. With the protocol's
+ * mandatory time, these account for a measured time. Resets the counters.
  */
 export function takeWireTimingStats(): WireTimingStats {
   const s = timing;
-  timing = { delivered: 0, lateMsTotal: 0, lateMsMax: 0 };
+  timing = emptyStats();
   return s;
 }

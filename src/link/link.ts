@@ -91,10 +91,10 @@ export class Link {
   }
 
   /** Drains stale input and sends 0x7F until ACK; LinkError SYNC_FAILED after `syncTimeoutMs`. */
-  async sync(reason = 'sync'): Promise<void> {
+  async sync(reason = 'sync', options: { confirm?: boolean } = {}): Promise<void> {
     const started = this.transport.clock.now();
     try {
-      const { attempts, discarded } = await syncTransport(this.transport, { ...DEFAULT_SYNC_TIMING, timeoutMs: this.syncTimeoutMs });
+      const { attempts, discarded } = await syncTransport(this.transport, { ...DEFAULT_SYNC_TIMING, timeoutMs: this.syncTimeoutMs }, options);
       this.needsResync = false;
       const durationMs = this.transport.clock.now() - started;
       this.emit({ type: 'sync', ok: true, attempts, discarded, durationMs, reason });
@@ -143,31 +143,16 @@ export class Link {
   }
 
   /**
-   * One packet; a NACKed packet is re-sent with the same number after a re-sync (bounded).
-   * A packet whose answer never comes is recovered too: U-Boot reads the checksum byte without a
-   * deadline (`download_command`), so after a byte lost on the wire it waits for one more byte. The
-   * re-sync's 0x7F completes the packet with a wrong checksum, the device NACKs it and keeps the
-   * packet number, and the same packet is sent again. If instead the packet had been taken and only
-   * its ACK was lost, the device expects the next number and NACKs the re-sent address at once: the
-   * target was accepted a moment ago, so that NACK means "already stored", not "unsupported".
+   * One packet; a NACKed packet is re-sent with the same number after a re-sync (bounded). A packet
+   * whose answer never came is NOT retried here: U-Boot reads the checksum byte without a deadline
+   * (`download_command`), so after a byte lost on the wire the next byte the host sends (a re-sync
+   * 0x7F) completes the packet, shifted by one byte, and may even match its checksum. What the device
+   * stored is then unknown: the caller restarts the whole transfer from packet 0 where the target
+   * allows it (see `downloadBuffer`).
    */
-  async download(op: number, packet: number, data: Uint8Array): Promise<void> {
+  download(op: number, packet: number, data: Uint8Array): Promise<void> {
     checkLength(data.length);
-    for (let attempt = 1, afterTimeout = false; ; attempt++) {
-      try {
-        await this.run(downloadSpec, op, packet, data);
-        return;
-      } catch (err) {
-        if (afterTimeout && err instanceof NackError && err.details.step === 'the target') {
-          this.logger.debug({ command: 'Download', op, packet }, 'Download: the packet had been stored before its answer was lost');
-          return;
-        }
-        if (!(err instanceof TimeoutError) || attempt > this.retries) throw err;
-        afterTimeout = true;
-        this.emit({ type: 'retry', command: 'Download', attempt, reason: err.code });
-        this.logger.debug({ command: 'Download', op, packet, attempt }, 'Download: no answer to the packet; re-sync and re-send it');
-      }
-    }
+    return this.run(downloadSpec, op, packet, data);
   }
 
   /** Never retried. A jump (address ≥ 0x100) may bring up another program: the capability table is dropped. */
@@ -192,7 +177,7 @@ export class Link {
     this.latenciesMs = [];
     for (let attempt = 1; ; attempt++) {
       try {
-        if (this.needsResync) await this.sync(`before ${spec.name}`);
+        if (this.needsResync) await this.sync(`before ${spec.name}`, { confirm: true });
         const stale = this.transport.drain();
         if (stale.length > 0) this.logger.debug({ staleHex: stale.toString('hex') }, `discarded ${stale.length} stale byte(s) before ${spec.name}`);
         const result = await this.exchange(spec, args);

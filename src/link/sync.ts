@@ -28,7 +28,7 @@ export interface SyncResult {
  * (or a stalled command's answer) are drained and the sync goes on, so none of them can be taken for
  * the next command's ACK.
  */
-export async function syncTransport(transport: Transport, timing: SyncTiming = DEFAULT_SYNC_TIMING): Promise<SyncResult> {
+export async function syncTransport(transport: Transport, timing: SyncTiming = DEFAULT_SYNC_TIMING, options: { confirm?: boolean } = {}): Promise<SyncResult> {
   const deadline = Deadline.after(transport.clock, timing.timeoutMs);
   const discarded: Buffer[] = [transport.drain()];
   let attempts = 0;
@@ -43,12 +43,15 @@ export async function syncTransport(transport: Transport, timing: SyncTiming = D
       throw err;
     }
     if (byte === Reply.ACK) {
-      if (attempts === 1) return { attempts, discarded: Buffer.concat(discarded) };
-      // After several 0x7F this ACK may be a late answer to an earlier one, or the tail of a stalled
-      // command's answer: it counts only if the line then stays quiet.
+      // A first-try ACK on a freshly opened line is the loop answering INIT.
+      if (attempts === 1 && !options.confirm) return { attempts, discarded: Buffer.concat(discarded) };
+      // Otherwise the ACK may be a late answer, or the device, stopped mid-command, may have taken
+      // the 0x7F bytes as arguments: five 0x7F are a valid Read Partition address (their XOR is
+      // 0x7F), ACKed, after which the device waits for a length. Only a line that then goes quiet
+      // AND answers one more 0x7F with ACK is back in the command loop.
       const late = await waitQuiet(transport, deadline, timing.quietMs);
       discarded.push(late);
-      if (late.length === 0) return { attempts, discarded: Buffer.concat(discarded) };
+      if (late.length === 0 && (await confirmAck(transport, deadline, timing))) return { attempts: attempts + 1, discarded: Buffer.concat(discarded) };
       continue;
     }
     discarded.push(Buffer.from([byte]), await waitQuiet(transport, deadline, timing.quietMs));
@@ -60,6 +63,18 @@ export async function syncTransport(transport: Transport, timing: SyncTiming = D
       'check the port name, TX/RX wiring, the boot pins (serial boot) or that U-Boot runs stm32prog, and --baud/--parity',
     { details: { port: transport.name, attempts, timeoutMs: timing.timeoutMs, receivedHex: junk.subarray(0, 64).toString('hex') } },
   );
+}
+
+/** One more 0x7F answered by ACK (and nothing else): the device is in its command loop. */
+async function confirmAck(transport: Transport, deadline: Deadline, timing: SyncTiming): Promise<boolean> {
+  await transport.write(Buffer.from([Reply.INIT]));
+  try {
+    const [byte] = await transport.read(1, deadline.within(timing.attemptMs), 'the answer to the confirming sync (0x7F)');
+    return byte === Reply.ACK && transport.available === 0;
+  } catch (err) {
+    if (err instanceof TimeoutError) return false;
+    throw err;
+  }
 }
 
 /** Reads and discards input until nothing arrives for `quietMs` (or the deadline). */

@@ -1,4 +1,5 @@
 import { appendFile } from 'node:fs/promises';
+import { InputError } from '../errors.js';
 
 /** One line of the audit log: what went into which board, and how it ended. */
 export interface AuditRecord {
@@ -8,7 +9,7 @@ export interface AuditRecord {
   uid: string | null;
   soc?: string;
   words: { id: number; before: { value: number; status: number }; after: { value: number; status: number } | null }[];
-  result: 'ok' | 'dry-run' | 'nothing-to-do' | 'failed';
+  result: 'ok' | 'dry-run' | 'nothing-to-do' | 'refused' | 'cancelled' | 'failed';
   error?: { code: string; message: string };
   [extra: string]: unknown;
 }
@@ -19,4 +20,13 @@ export interface AuditRecord {
  */
 export async function appendAuditRecord(path: string, record: AuditRecord): Promise<void> {
   await appendFile(path, `${JSON.stringify(record)}\n`, { encoding: 'utf8', flag: 'a' });
+}
+
+/** Creates the log if needed and proves it can be appended to, before anything is sent. */
+export async function checkAuditLogWritable(path: string): Promise<void> {
+  try {
+    await appendFile(path, '', { flag: 'a' });
+  } catch (err) {
+    throw new InputError('FILE', `--audit-log: cannot append to ${path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); nothing was sent`, { cause: err });
+  }
 }

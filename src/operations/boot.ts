@@ -125,7 +125,9 @@ export async function prepareBoot(source: { layoutPath: string } | { fsblPath: s
  * already in U-Boot (Get lists Read Partition) is left alone.
  * Errors: LinkError PHASE_UNEXPECTED (unknown phase, or one asked twice), STAGE_TIMEOUT (the next
  * program never answered), DEVICE_ERROR (phase 0xFF with the device's message); InputError
- * IMAGE_INVALID when the FSBL is built for another SoC than the board's (nothing sent).
+ * IMAGE_INVALID when the FSBL is built for another SoC than the board's (nothing sent). Any other
+ * link failure once the stage is known keeps its class and code and names the stage (message and
+ * `details.stage`), e.g. "TF-A stopped answering: Get Phase: no answer ...".
  */
 export async function bootToUBoot(link: Link, options: BootOptions): Promise<BootResult> {
   const clock = link.transport.clock;
@@ -149,7 +151,19 @@ export async function bootToUBoot(link: Link, options: BootOptions): Promise<Boo
   parseStm32Image(options.fsbl, { file: names.fsbl, soc });
 
   const asked = new Set<number>();
+  // The program that is answering, once known (from its phase, or because the previous one started it).
+  let current: Stage | undefined;
   for (;;) {
+    try {
+      const done = await bootStep();
+      if (done) return done;
+    } catch (err) {
+      throw inStage(err, current);
+    }
+  }
+
+  /** One phase: Get Phase, then its download and Start; the result once U-Boot's loop is reached. */
+  async function bootStep(): Promise<BootResult | undefined> {
     const { phase, address, info } = await link.getPhase();
     const stage = STAGE_FOR_PHASE[phase];
     log.debug({ step: 'boot', phase: hex2(phase), address }, `the board asks for phase ${hex2(phase)} (${phaseName(phase)})`);
@@ -167,6 +181,8 @@ export async function bootToUBoot(link: Link, options: BootOptions): Promise<Boo
       });
     }
     asked.add(phase);
+    // Phase 0x00 is U-Boot's only once Get says so (below).
+    if (phase !== Phase.FLASHLAYOUT) current = stage;
     emit({ type: 'stage', stage, phase, address });
 
     if (phase === Phase.FLASHLAYOUT) {
@@ -175,6 +191,7 @@ export async function bootToUBoot(link: Link, options: BootOptions): Promise<Boo
       if (!uboot.commands.includes(Command.READ_PARTITION)) {
         throw new LinkError('PHASE_UNEXPECTED', 'the board asks for phase 0x00 but does not list Read Partition (0x12): not U-Boot stm32prog', { details: { phase } });
       }
+      current = stage;
       let bytes = 0;
       if (options.flashlayout) {
         await sendImage(link, stage, phase, names.flashlayout, options.flashlayout, emit);
@@ -197,7 +214,24 @@ export async function bootToUBoot(link: Link, options: BootOptions): Promise<Boo
     const next: Stage = stage === 'rom' ? 'tf-a' : 'u-boot';
     emit({ type: 'stage-change', from: stage, to: next });
     await awaitStageChange(link, stage, next, stageChangeMs, emit);
+    current = next;
+    return undefined;
   }
+}
+
+/** Codes that mean the program went quiet, rather than answered something wrong. */
+const SILENCE_CODES: ReadonlySet<string> = new Set(['TIMEOUT', 'SYNC_FAILED']);
+
+/**
+ * Names the stage a link failure happened in (a timeout on TF-A's Get Phase must say TF-A): the same
+ * error, class and code kept, with the stage in its message and `details.stage`. Errors that already
+ * name their stage (STAGE_TIMEOUT, PHASE_UNEXPECTED) and non-link errors pass as they are.
+ */
+function inStage(err: unknown, stage: Stage | undefined): unknown {
+  if (stage === undefined || !(err instanceof LinkError) || err.details.stage !== undefined) return err;
+  err.message = SILENCE_CODES.has(err.code) ? `${STAGE_TITLE[stage]} stopped answering: ${err.message}` : `${STAGE_TITLE[stage]}: ${err.message}`;
+  err.details.stage = stage;
+  return err;
 }
 
 async function sendImage(link: Link, stage: Stage, phase: number, name: string, data: Buffer, emit: (e: BootEvent) => void): Promise<void> {

@@ -46,6 +46,9 @@ export async function openBoard(options: OpenBoardOptions = {}): Promise<BoardSe
   const logger = options.logger ?? silentLogger;
   const portName = resolvePortName(options.port);
   const resetSteps = parseResetSequence(options.reset ?? 'none'); // input errors before opening anything
+  // --log-level trace: every frame on the wire, decoded (src/capture/trace.ts). Loaded only then, and
+  // before the port exists, so the tap goes on with nothing awaited in between (the first NACK).
+  const trace = logger.isLevelEnabled('trace') ? await import('../capture/trace.js') : undefined;
   let kind: BoardSession['kind'];
   let transport: Transport;
   let board: EmulatedBoard | undefined;
@@ -68,6 +71,7 @@ export async function openBoard(options: OpenBoardOptions = {}): Promise<BoardSe
   }
 
   let recorder: { stop(): Promise<void> } | undefined;
+  let stopTrace: (() => void) | undefined;
   let closed = false;
   const close = async (): Promise<void> => {
     if (closed) return;
@@ -75,14 +79,16 @@ export async function openBoard(options: OpenBoardOptions = {}): Promise<BoardSe
     try {
       await transport.close();
       const saveTo = options.emulator?.saveFusesTo;
-      if (board && saveTo) await writeFile(saveTo, board.fuseStructure());
+      if (board && saveTo) await writeFile(saveTo, board.savedFuses());
       board?.close();
     } finally {
+      stopTrace?.();
       await recorder?.stop();
     }
   };
 
   try {
+    if (trace) stopTrace = trace.traceWithDecoder(transport, logger);
     if (options.record) recorder = startRecording(transport, options.record, portName);
     // The replay transport comes open; opening the emulator's powers the board on (recorded from here).
     if (kind !== 'replay') await transport.open();

@@ -7,7 +7,7 @@ import { buildWriteRequest, type OtpEdit, type WriteRequest } from '../otp/reque
 import { STATUS } from '../otp/status.js';
 import type { OtpStructure } from '../otp/structure.js';
 import { silentLogger, type Logger } from '../util/logger.js';
-import { appendAuditRecord, type AuditRecord } from './audit-log.js';
+import { appendAuditRecord, checkAuditLogWritable, type AuditRecord } from './audit-log.js';
 import { readOtp } from './otp-read.js';
 import { downloadBuffer } from './transfer.js';
 
@@ -87,14 +87,20 @@ export function checkBrickRisks(plan: OtpWritePlan, force: boolean | undefined):
 /** Step 5: download the request structure to phase 0xF2 and program it with Start 0xF2. */
 export async function programOtp(link: Link, request: WriteRequest, log: Logger): Promise<void> {
   log.trace({ step: 'download', bytes: request.bytes.length }, 'downloading the OTP write request to phase 0xF2');
-  await downloadBuffer(link, Phase.OTP, request.bytes);
+  await downloadBuffer(link, Phase.OTP, request.bytes, undefined, { restartOnTimeout: 2 });
   log.trace({ step: 'start' }, 'Start 0xF2: programming');
   await link.start(Phase.OTP);
 }
 
-/** Step 6: every requested word's value and lock bits, compared with the read-back. */
-export function verifyOtpWrite(request: WriteRequest, after: OtpStructure): WordCheck[] {
-  return request.words.map((w) => {
+/** Status bits a write can change: the locks, and the read error that a failed programming may cause. */
+const WATCHED_STATUS = LOCK_BITS | STATUS.READ_ERROR;
+
+/**
+ * Step 6: every requested word's value and lock bits, compared with the read-back; and, given the
+ * structure read before, every other word must be as it was (a corrupted request could touch them).
+ */
+export function verifyOtpWrite(request: WriteRequest, after: OtpStructure, before?: OtpStructure): WordCheck[] {
+  const checks: WordCheck[] = request.words.map((w) => {
     const found = after.words[w.id]!;
     const expectedLocks = (w.requestedStatus & LOCK_BITS) >>> 0;
     const problems: string[] = [];
@@ -102,16 +108,34 @@ export function verifyOtpWrite(request: WriteRequest, after: OtpStructure): Word
     const missing = (expectedLocks & ~found.status) >>> 0;
     if (missing) problems.push(`lock bits 0x${hex(missing)} missing${missing & ~STATUS.PERMANENT_LOCK ? ' (sticky locks: the board firmware may ignore them, and they end at reset)' : ''}`);
     if (found.status & STATUS.READ_ERROR) problems.push('read error on read-back');
-    return {
-      id: w.id,
-      expectedValue: w.newValue >>> 0,
-      foundValue: found.value >>> 0,
-      expectedLocks,
-      foundStatus: found.status >>> 0,
-      ok: problems.length === 0,
-      ...(problems.length ? { problem: problems.join('; ') } : {}),
-    };
+    return check(w.id, w.newValue, found.value, expectedLocks, found.status, problems);
   });
+  if (!before) return checks;
+  const requested = new Set(request.words.map((w) => w.id));
+  for (const old of before.words) {
+    if (requested.has(old.id)) continue;
+    const found = after.words[old.id]!;
+    const statusChange = ((old.status ^ found.status) & WATCHED_STATUS) >>> 0;
+    if (old.value >>> 0 === found.value >>> 0 && statusChange === 0) continue;
+    checks.push(
+      check(old.id, old.value, found.value, (old.status & LOCK_BITS) >>> 0, found.status, [
+        `changed although not requested: value 0x${hex(old.value)} → 0x${hex(found.value)}, status 0x${hex(old.status)} → 0x${hex(found.status)}`,
+      ]),
+    );
+  }
+  return checks;
+}
+
+function check(id: number, expectedValue: number, foundValue: number, expectedLocks: number, foundStatus: number, problems: string[]): WordCheck {
+  return {
+    id,
+    expectedValue: expectedValue >>> 0,
+    foundValue: foundValue >>> 0,
+    expectedLocks,
+    foundStatus: foundStatus >>> 0,
+    ok: problems.length === 0,
+    ...(problems.length ? { problem: problems.join('; ') } : {}),
+  };
 }
 
 function hex(n: number): string {
@@ -125,52 +149,61 @@ function statusErrorsOf(s: OtpStructure): { id: number; flags: string[] }[] {
 /**
  * The whole write path (style.md pattern 12): read the board → plan → show → confirm → program →
  * read back → verify → audit. Nothing is sent before the plan is accepted; every refusal happens
- * before the first Download byte.
+ * before the first Download byte, and every outcome (refusals and cancellations included) gets its
+ * audit line.
  */
 export async function writeOtp(link: Link, options: OtpWriteOptions): Promise<OtpWriteResult> {
   const log = options.logger ?? silentLogger;
+  // An audit log that cannot be written must stop us before a fuse is burnt, not after.
+  if (options.auditLog) await checkAuditLogWritable(options.auditLog);
   log.trace({ step: 'read-current' }, 'step 1: reading the current OTP');
   const { soc, structure: current } = await readOtp(link, { soc: options.soc, logger: log });
-
-  log.trace({ step: 'build-request', edits: options.edits.length }, 'step 2: building the write request');
-  const plan = planOtpWrite(current, options.edits, soc);
-  log.trace({ step: 'plan', pending: plan.pending, risks: plan.risks.length }, 'step 3: plan ready');
-  options.onPlan?.(plan);
-  checkBrickRisks(plan, options.force);
+  let plan: OtpWritePlan | undefined;
 
   const audit = async (result: AuditRecord['result'], after?: OtpStructure, error?: unknown): Promise<void> => {
     if (!options.auditLog) return;
+    const ids = plan ? plan.request.words.map((w) => w.id) : [...new Set(options.edits.map((e) => e.word))].filter((id) => current.words[id] !== undefined);
     await appendAuditRecord(options.auditLog, {
       time: new Date().toISOString(),
       operation: options.operation ?? 'otp-write',
       port: options.port ?? link.transport.name,
-      uid: plan.uid,
+      uid: uidOf(current),
       soc,
-      words: plan.request.words.map((w) => ({
-        id: w.id,
-        before: { value: w.currentValue, status: w.currentStatus },
-        after: after ? { value: after.words[w.id]!.value, status: after.words[w.id]!.status } : null,
+      words: ids.map((id) => ({
+        id,
+        before: { value: current.words[id]!.value, status: current.words[id]!.status },
+        after: after ? { value: after.words[id]!.value, status: after.words[id]!.status } : null,
       })),
       result,
       ...(isStm32mpError(error) ? { error: { code: error.code, message: error.message } } : {}),
     });
   };
 
-  if (options.dryRun) {
-    await audit('dry-run');
-    return { outcome: 'dry-run', plan, checks: [], statusErrors: [] };
-  }
-  if (plan.pending === 0) {
-    await audit('nothing-to-do', current);
-    return { outcome: 'nothing-to-do', plan, after: current, checks: verifyOtpWrite(plan.request, current), statusErrors: statusErrorsOf(current) };
-  }
-
-  log.trace({ step: 'confirm' }, 'step 4: confirmation');
-  if (!options.yes) {
-    if (!options.confirm) {
-      throw new CancelledError('NO_CONFIRMATION', 'refused: OTP writes need a confirmation and none can be asked here (no TTY). Review the plan with --dry-run, then add --yes.');
+  try {
+    log.trace({ step: 'build-request', edits: options.edits.length }, 'step 2: building the write request');
+    plan = planOtpWrite(current, options.edits, soc);
+    log.trace({ step: 'plan', pending: plan.pending, risks: plan.risks.length }, 'step 3: plan ready');
+    options.onPlan?.(plan);
+    if (options.dryRun) {
+      // A dry run shows the plan, brick risks included, and sends nothing.
+      await audit('dry-run');
+      return { outcome: 'dry-run', plan, checks: [], statusErrors: [] };
     }
-    if (!(await options.confirm(plan))) throw new CancelledError('CANCELLED', 'cancelled: nothing was written.');
+    checkBrickRisks(plan, options.force);
+    if (plan.pending === 0) {
+      await audit('nothing-to-do', current);
+      return { outcome: 'nothing-to-do', plan, after: current, checks: verifyOtpWrite(plan.request, current), statusErrors: statusErrorsOf(current) };
+    }
+    log.trace({ step: 'confirm' }, 'step 4: confirmation');
+    if (!options.yes) {
+      if (!options.confirm) {
+        throw new CancelledError('NO_CONFIRMATION', 'refused: OTP writes need a confirmation and none can be asked here (no TTY). Review the plan with --dry-run, then add --yes.');
+      }
+      if (!(await options.confirm(plan))) throw new CancelledError('CANCELLED', 'cancelled: nothing was written.');
+    }
+  } catch (err) {
+    if (isStm32mpError(err)) await audit(err instanceof CancelledError ? 'cancelled' : 'refused', undefined, err);
+    throw err;
   }
 
   try {
@@ -184,9 +217,10 @@ export async function writeOtp(link: Link, options: OtpWriteOptions): Promise<Ot
     // (otp-structure.md "Write requests"). Read back to say exactly which.
     log.trace({ step: 'read-back-after-abort' }, 'Start 0xF2 aborted: reading back to see what was programmed');
     const { structure: after } = await readOtp(link, { soc, logger: log });
-    const checks = verifyOtpWrite(plan.request, after);
-    const written = checks.filter((c) => c.ok).map((c) => c.id);
-    const notWritten = checks.filter((c) => !c.ok).map((c) => c.id);
+    const checks = verifyOtpWrite(plan.request, after, current);
+    const pending = new Set(plan.request.words.filter((w) => !w.alreadyDone).map((w) => w.id));
+    const written = checks.filter((c) => c.ok && pending.has(c.id)).map((c) => c.id);
+    const notWritten = checks.filter((c) => !c.ok && pending.has(c.id)).map((c) => c.id);
     const error = new LinkError(
       'OTP_WRITE_ABORTED',
       `the board aborted the OTP programming: written ${written.length ? `words ${written.join(', ')}` : 'nothing'}; not written: words ${notWritten.join(', ')}. ` +
@@ -199,7 +233,7 @@ export async function writeOtp(link: Link, options: OtpWriteOptions): Promise<Ot
 
   log.trace({ step: 'read-back' }, 'step 6: reading back');
   const { structure: after } = await readOtp(link, { soc, logger: log });
-  const checks = verifyOtpWrite(plan.request, after);
+  const checks = verifyOtpWrite(plan.request, after, current);
   log.trace({ step: 'verify', failed: checks.filter((c) => !c.ok).length }, 'step 6: verified');
   const failed = checks.filter((c) => !c.ok);
   if (failed.length) {

@@ -88,7 +88,7 @@ export async function writePmicNvm(link: Link, data: Uint8Array, options: PmicWr
     if (!(await options.confirm(plan))) throw new CancelledError('CANCELLED', 'cancelled: nothing was written.');
   }
   log.trace({ step: 'download', bytes: PMIC_NVM_BYTES }, 'downloading the PMIC NVM image to phase 0xF4');
-  await downloadBuffer(link, Phase.PMIC, requested);
+  await downloadBuffer(link, Phase.PMIC, requested, undefined, { restartOnTimeout: 2 });
   log.trace({ step: 'start' }, 'Start 0xF4: programming the PMIC NVM');
   await link.start(Phase.PMIC);
   const after = await readPmicNvm(link, { logger: log });

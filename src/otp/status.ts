@@ -16,7 +16,9 @@ export type StatusFlag =
   | 'sticky-shadow-write-lock'
   | 'sticky-shadow-read-lock'
   | 'permanent-lock'
-  | 'update-request';
+  | 'update-request'
+  /** A set bit that no firmware we read defines: named by its number, never dropped. */
+  | `bit-${number}`;
 
 /** Bit, stable flag name (JSON), and the vendor display text. */
 export const STATUS_FLAGS: readonly { bit: number; flag: StatusFlag; label: string }[] = [
@@ -42,8 +44,14 @@ export const STATUS = {
 /** Status bits a write request may carry (27..31). */
 export const REQUEST_LOCK_MASK = STATUS.STICKY_PROG_LOCK | STATUS.STICKY_SHADOW_WRITE_LOCK | STATUS.STICKY_SHADOW_READ_LOCK | STATUS.PERMANENT_LOCK;
 
+/** A name for every set bit, in bit order: the known flags, and `bit-N` for the others. */
 export function statusFlags(status: number): StatusFlag[] {
-  return STATUS_FLAGS.filter((f) => ((status >>> f.bit) & 1) === 1).map((f) => f.flag);
+  const flags: StatusFlag[] = [];
+  for (let bit = 0; bit < 32; bit++) {
+    if (((status >>> bit) & 1) === 0) continue;
+    flags.push(STATUS_FLAGS.find((f) => f.bit === bit)?.flag ?? `bit-${bit}`);
+  }
+  return flags;
 }
 
 /** Set bits that no known flag names (shown as hex, never dropped). */

@@ -115,6 +115,16 @@ describe('serial boot against the emulated board', () => {
     expect(s.board.log.some((e) => e.kind === 'fault')).toBe(true);
   });
 
+  it('ends with STAGE_TIMEOUT naming U-Boot when the emulated U-Boot never answers after TF-A started it', async () => {
+    const f = files();
+    const s = await romBoard('silent-stage:u-boot');
+    const err = await bootToUBoot(s.link, { ...(await prepareBoot({ layoutPath: f.layoutPath })), stageChangeTimeoutMs: 300 }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'STAGE_TIMEOUT', details: { stage: 'u-boot', after: 'tf-a', announced: false } });
+    expect((err as Error).message).toMatch(/^U-Boot stopped answering after TF-A started it: no unsolicited NACK within 300 ms/);
+    expect(s.board.flash.get(Phase.SSBL)?.equals(f.fip)).toBe(true); // TF-A did take the FIP
+    expect(s.board.stage).toBe('u-boot');
+  });
+
   it('leaves a board already in U-Boot alone', async () => {
     const f = files();
     const s = await emulated({ stage: 'u-boot' });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LinkError } from '../../src/errors.js';
+import { LinkError, TimeoutError } from '../../src/errors.js';
 import type { Link } from '../../src/link/link.js';
 import { bootToUBoot, type BootEvent } from '../../src/operations/boot.js';
 import { Reply, type Stage } from '../../src/protocol/constants.js';
@@ -33,7 +33,7 @@ class ScriptedWire extends QueueTransport {
  * next program announce itself (unsolicited NACK, after `bootLog` if any) unless `silentAfter` says
  * that stage never comes up.
  */
-function scriptedLink(phases: number[], options: { clock?: Clock; bootLog?: string; silentAfter?: number; startIn?: 'rom' | 'u-boot' } = {}) {
+function scriptedLink(phases: (number | Error)[], options: { clock?: Clock; bootLog?: string; silentAfter?: number; startIn?: 'rom' | 'u-boot' } = {}) {
   const wire = new ScriptedWire(options.clock ?? new ManualClock());
   const calls: string[] = [];
   let stage: Stage = options.startIn ?? 'rom';
@@ -45,6 +45,7 @@ function scriptedLink(phases: number[], options: { clock?: Clock; bootLog?: stri
     getPhase: async () => {
       const phase = phases.shift();
       if (phase === undefined) throw new Error('script exhausted');
+      if (phase instanceof Error) throw phase;
       calls.push(`phase ${phase.toString(16)}`);
       return { phase, address: 0, info: Buffer.from(phase === 0xff ? 'Download overflow' : '') };
     },
@@ -131,7 +132,26 @@ describe('boot phase machine', () => {
   it('turns phase 0xFF into DEVICE_ERROR carrying the device message', async () => {
     const { link } = scriptedLink([0x01, 0xff]);
     const err = await bootToUBoot(link, { fsbl, ssbl: fip }).catch((e: unknown) => e);
-    expect(err).toMatchObject({ code: 'DEVICE_ERROR', details: { message: 'Download overflow' } });
+    expect(err).toMatchObject({ code: 'DEVICE_ERROR', details: { message: 'Download overflow', stage: 'tf-a' } });
+  });
+
+  it('names TF-A when it answered the sync after the stage change, then stopped answering Get Phase', async () => {
+    const noAnswer = new TimeoutError('Get Phase: no answer: waited 1000 ms for 1 byte(s), got 0');
+    const { link } = scriptedLink([0x01, noAnswer]);
+    const err = await bootToUBoot(link, { fsbl, ssbl: fip }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TimeoutError);
+    expect(err).toMatchObject({ code: 'TIMEOUT', details: { stage: 'tf-a', receivedHex: '' } });
+    expect((err as Error).message).toBe('TF-A stopped answering: Get Phase: no answer: waited 1000 ms for 1 byte(s), got 0');
+  });
+
+  it('names U-Boot for a failure after its stage change, and no stage before the first phase is known', async () => {
+    const nack = new LinkError('NACK', 'Get Phase: NACK');
+    const late = await bootToUBoot(scriptedLink([0x01, 0x03, nack]).link, { fsbl, ssbl: fip }).catch((e: unknown) => e);
+    expect(late).toMatchObject({ code: 'NACK', message: 'U-Boot: Get Phase: NACK', details: { stage: 'u-boot' } });
+    const first = new TimeoutError('Get Phase: no answer');
+    const early = await bootToUBoot(scriptedLink([first]).link, { fsbl, ssbl: fip }).catch((e: unknown) => e);
+    expect(early).toMatchObject({ code: 'TIMEOUT', message: 'Get Phase: no answer' });
+    expect((early as LinkError).details.stage).toBeUndefined();
   });
 
   it('refuses an FSBL built for the other SoC after Get ID, before any packet', async () => {

@@ -75,6 +75,31 @@ describe('flashlayout TSV', () => {
     }
   });
 
+  it('refuses a header whose columns are not ST\'s, naming the file, the line and the column', () => {
+    const rows = '-\t0x01\tfsbl-boot\tBinary\tnone\t0x0\ta.stm32\n';
+    const cases: [string, RegExp][] = [
+      ['#Opt\tIdent\tName\tType\tIP\tOffset\tBinary', /FlashLayout\.tsv:2: header column 2 is 'Ident', expected 'Id'/],
+      ['#Opt\tId\tName\tIP\tType\tOffset\tBinary', /:2: header column 4 is 'IP', expected 'Type'/],
+      ['#Opt\tId\tName\tType\tIP\tOffset', /:2: header column 7 \(Binary\) is missing/],
+      ['#Opt\tId\tName\tType\tIP\tOffset\tBinary\tComment', /:2: header has 8 columns, expected 7/],
+    ];
+    for (const [header, message] of cases) {
+      // A comment line may come before the header.
+      const err = refusal(`# generated\n${header}\n${rows}`);
+      expect(err.message).toMatch(message);
+      expect(err.details).toEqual({ file: '/layouts/FlashLayout.tsv', line: 2 });
+    }
+  });
+
+  it('accepts the header without case, with spaces or runs of tabs, the older "Device" column, or none at all', () => {
+    const rows = '-\t0x01\tfsbl-boot\tBinary\tnone\t0x0\ta.stm32\n';
+    for (const header of ['#opt\tid\tname\ttype\tip\toffset\tbinary', '#Opt Id Name Type IP Offset Binary', '\uFEFF#Opt\t\tId\tName\tType\tDevice\tOffset\tBinary', '']) {
+      expect(parseFlashlayout(`${header}\n${rows}`, '/x/L.tsv').rows, header).toHaveLength(1);
+    }
+    // After the first row, a '#Opt' line is only a comment.
+    expect(parseFlashlayout(`${rows}#Opt\tsomething else\n`, '/x/L.tsv').rows).toHaveLength(1);
+  });
+
   it('refuses a duplicate id, naming both lines', () => {
     const err = refusal('-\t0x01\ta\tBinary\tnone\t0x0\ta.stm32\n-\t0x01\tb\tBinary\tnone\t0x0\tb.stm32\n');
     expect(err.message).toBe('/layouts/FlashLayout.tsv:2: id 0x01 is already used on line 1');

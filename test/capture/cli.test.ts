@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -27,7 +27,20 @@ describe('capture import', () => {
     const out = join(dir, 'saleae.jsonl');
     const r = cli('capture', 'import', '--from', 'saleae', '--tx-file', join(FIX, 'saleae-tx.csv'), '--rx-file', join(FIX, 'saleae-rx.csv'), '-o', out, '--json');
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout)).toEqual({ file: out, format: 'saleae', chunks: 4, txBytes: 3, rxBytes: 6 });
+    expect(JSON.parse(r.stdout)).toEqual({ file: out, format: 'saleae', chunks: 4, txBytes: 3, rxBytes: 6, warnings: 0 });
+  });
+
+  it('dates an import without dates by the input file, and prints the warnings on stderr', () => {
+    const input = join(dir, 'errors.csv');
+    copyFileSync(join(FIX, 'saleae-errors.csv'), input);
+    const mtime = new Date('2024-03-04T05:06:07.000Z');
+    utimesSync(input, mtime, mtime);
+    const out = join(dir, 'errors.jsonl');
+    const r = cli('capture', 'import', '--from', 'saleae', input, '-o', out);
+    expect(r.code).toBe(0);
+    expect(parseCapture(readFileSync(out, 'utf8')).header.started).toBe('2024-03-04T05:06:07.000Z');
+    expect(r.stderr).toMatch(/warning: \S*errors\.csv:7: parity error on byte 0x01 \(rx\)/);
+    expect(r.stderr).toMatch(/warning: \S*errors\.csv:9: framing error on byte 0x00 \(rx\)/);
   });
 
   it('reads sigrok annotations with a sample rate', () => {
@@ -82,6 +95,35 @@ describe('capture decode', () => {
     expect(frames[5]).toMatchObject({ content: { type: 'get-id', productId: 0x501, soc: 'STM32MP13' } });
   });
 
+  it('decodes what a truncated capture still holds and names the cut line', () => {
+    const whole = readFileSync(join(REPO_ROOT, 'captures/emulated-mp15-otp-write.jsonl'), 'utf8');
+    const truncated = join(dir, 'truncated.jsonl');
+    writeFileSync(truncated, whole.slice(0, 2000));
+    const cut = whole.slice(0, 2000).split('\n').length; // the last, partial line
+    const r = cli('capture', 'decode', truncated);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('→ sync 0x7F');
+    expect(r.stderr).toContain(`truncated.jsonl:${cut}: skipped: not a JSON line (truncated file?)`);
+    expect(r.stderr).toContain('1 line(s) could not be read and were skipped');
+    const json = cli('capture', 'decode', truncated, '--json');
+    expect(json.code).toBe(0);
+    const objects = json.stdout.trim().split('\n').map((l) => JSON.parse(l) as { kind: string; line?: number });
+    expect(objects.filter((o) => o.kind === 'sync').length).toBeGreaterThan(0);
+    expect(objects.filter((o) => o.kind === 'invalid-line')).toEqual([{ kind: 'invalid-line', line: cut, message: 'not a JSON line (truncated file?)', text: expect.any(String) }]);
+  });
+
+  it('skips garbage lines in the middle and goes on decoding after them', () => {
+    const file = join(dir, 'garbage-inside.jsonl');
+    const lines = readFileSync(capture, 'utf8').trimEnd().split('\n');
+    lines.splice(3, 0, 'NOTICE: not json', '{"t":1,"dir":"sideways","data":"00"}');
+    writeFileSync(file, `${lines.join('\n')}\n`);
+    const r = cli('capture', 'decode', file, '--json');
+    expect(r.code).toBe(0);
+    const objects = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { kind: string; line?: number });
+    expect(objects.filter((o) => o.kind === 'invalid-line').map((o) => o.line)).toEqual([4, 5]);
+    expect(objects.at(-1)).toMatchObject({ kind: 'answer', content: { type: 'get-id' } });
+  });
+
   it('exits 2 with a clear message on a file that is not a capture', () => {
     const junk = join(dir, 'junk.bin');
     writeFileSync(junk, Buffer.from([0x00, 0xff, 0x7f, 0x0a, 0x13, 0x37]));
@@ -89,6 +131,9 @@ describe('capture decode', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('is not a capture');
     expect(r.stderr).toContain('capture import');
+    const other = join(dir, 'other.jsonl');
+    writeFileSync(other, '{"t":0,"dir":"tx","data":"7f"}\n');
+    expect(cli('capture', 'decode', other)).toMatchObject({ code: 2, stderr: expect.stringContaining('capture import') });
     expect(cli('capture', 'decode', join(dir, 'missing.jsonl')).code).toBe(2);
   });
 });

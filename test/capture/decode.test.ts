@@ -136,10 +136,30 @@ describe('failures on the wire', () => {
     expect(kinds(frames).slice(-2)).toEqual(['sync', 'answer:ACK']);
   });
 
-  it('shows stray host bytes with a bad complement as ignored by the device', () => {
-    const frames = decodeCapture(chunks(['tx', '12ee'], ['rx', '1f']));
-    expect(frames[0]).toMatchObject({ kind: 'unknown', ignoredByDevice: true, bytes: '12ee' });
+  it('shows stray host bytes that are no command code as ignored by the device', () => {
+    const frames = decodeCapture(chunks(['tx', '13ee'], ['rx', '1f']));
+    expect(frames[0]).toMatchObject({ kind: 'unknown', ignoredByDevice: true, bytes: '13ee' });
     expect(frames[1]).toMatchObject({ kind: 'answer', reply: 'NACK', to: 'stray' });
+  });
+
+  it('shows a known command with a bad complement, and the NACK that rejects it, as that command', () => {
+    const frames = decodeCapture(chunks(['tx', '7f'], ['rx', '79'], ['tx', '00fe'], ['rx', '1f'], ['tx', '00ff'], ['rx', '790840000102031112213179']));
+    expect(kinds(frames)).toEqual(['sync', 'answer:ACK', 'command', 'answer:NACK', 'command', 'answer:ACK']);
+    expect(frames[2]).toMatchObject({ kind: 'command', command: 'Get', code: 0, bytes: '00fe', known: true, complementOk: false });
+    expect(frames[2]!.summary).toBe('Get (0x00) command, complement BAD (0xFE, expected 0xFF)');
+    expect(frames[3]).toMatchObject({ reply: 'NACK', to: 'command', command: 'Get', note: 'command rejected: bad complement' });
+  });
+
+  it('gives the same bad-complement frames when the two bytes come in two writes', () => {
+    const frames = decodeCapture(chunks(['tx', '12'], ['tx', 'ee'], ['rx', '1f']));
+    expect(frames[0]).toMatchObject({ kind: 'command', command: 'Read Partition', bytes: '12ee', complementOk: false });
+    expect(frames[1]).toMatchObject({ reply: 'NACK', to: 'command' });
+  });
+
+  it('keeps two bytes for stray host bytes when the device does not NACK them', () => {
+    const frames = decodeCapture(chunks(['tx', '00fe'], ['rx', '4f4b'], ['tx', '7f'], ['rx', '79']));
+    expect(frames[0]).toMatchObject({ kind: 'unknown', dir: 'tx', bytes: '00fe' });
+    expect(kinds(frames).slice(-2)).toEqual(['sync', 'answer:ACK']);
   });
 
   it('reports ABORT of Start and names the phase 0xFF address', () => {

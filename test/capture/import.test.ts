@@ -101,6 +101,22 @@ describe('Saleae Logic 2 async serial exports', () => {
     expect(e.message).toMatch(/^b\.csv:5: data "0x1FD" is not a byte/);
   });
 
+  it('keeps bytes with a parity or framing error but warns about each, naming its line', () => {
+    const c = importCapture('saleae', fixture('saleae-errors.csv'), { source: 'e.csv' });
+    expect(shape(c)).toEqual(GET_ID);
+    expect(c.warnings).toEqual([
+      'e.csv:7: parity error on byte 0x01 (rx): kept, but it may not be what was sent',
+      'e.csv:9: framing error on byte 0x00 (rx): kept, but it may not be what was sent',
+    ]);
+    expect(importCapture('saleae', fixture('saleae-both.csv')).warnings).toEqual([]);
+  });
+
+  it('reads the error columns of the Logic 1.x export too', () => {
+    const c = importCapture('saleae', 'Time [s],Value,Parity Error,Framing Error\n0.001,0x7F,,\n0.002,0x02,Error,\n', { dir: 'tx', source: 'l1.csv' });
+    expect(shape(c)).toEqual([['tx', '7f02']]);
+    expect(c.warnings).toEqual(['l1.csv:3: parity error on byte 0x02 (tx): kept, but it may not be what was sent']);
+  });
+
   it('refuses a file that is not an async serial export', () => {
     expect(failure(() => importCapture('saleae', 'Time [s],Channel 0\n0.1,1\n', { source: 'd.csv' })).message).toMatch(/^d\.csv:1: not a Saleae/);
   });
@@ -129,6 +145,12 @@ describe('sigrok-cli uart annotations', () => {
     expect(e.message).toMatch(/^u\.txt:1: .*--protocol-decoder-ann-class/);
   });
 
+  it('warns about the parity errors and warnings the decoder reports, keeping the data', () => {
+    const c = importCapture('sigrok', 'uart-1: tx-data: 7F\nuart-1: rx-data: 79\nuart-1: rx-parity-err: PE\nuart-1: rx-stop: Stop bit\n', { source: 'p.txt' });
+    expect(shape(c)).toEqual([['tx', '7f'], ['rx', '79']]);
+    expect(c.warnings).toEqual(['p.txt:3: the decoder reports rx-parity-err: PE (the byte next to it is kept, but may not be what was sent)']);
+  });
+
   it('tells two decoder instances apart by their ids, and accepts "RX:" / "TX data:" labels', () => {
     const two = 'uart-1: 7F\nuart-2: 79\n';
     expect(shape(importCapture('sigrok', two, { txName: 'uart-1', rxName: 'uart-2' }))).toEqual([['tx', '7f'], ['rx', '79']]);
@@ -139,7 +161,18 @@ describe('sigrok-cli uart annotations', () => {
 describe('the imported captures', () => {
   it('serialize to the capture format and parse back unchanged', () => {
     for (const c of [importCapture('socat', fixture('socat-get-id.log')), importCapture('saleae', fixture('saleae-both.csv')), importCapture('sigrok', fixture('sigrok-ann-class.txt'))]) {
-      expect(parseCapture(serializeCapture(c))).toEqual(c);
+      expect(parseCapture(serializeCapture(c))).toEqual({ header: c.header, chunks: c.chunks });
     }
+  });
+
+  it('carry an ISO start time: the one given, else the epoch for sources without dates', () => {
+    const iso = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+    expect(importCapture('saleae', fixture('saleae-both.csv')).header.started).toBe('1970-01-01T00:00:00.000Z');
+    expect(importCapture('sigrok', fixture('sigrok-ann-class.txt')).header.started).toMatch(iso);
+    const started = '2024-05-06T07:08:09.010Z';
+    expect(importCapture('sigrok', fixture('sigrok-ann-class.txt'), { started }).header.started).toBe(started);
+    expect(importCapture('saleae', { tx: fixture('saleae-tx.csv'), rx: fixture('saleae-rx.csv') }, { started }).header.started).toBe(started);
+    // socat dumps carry their own date, which wins.
+    expect(importCapture('socat', fixture('socat-get-id.log'), { started }).header.started).toBe('2024-01-02T10:11:12.123456');
   });
 });

@@ -43,6 +43,13 @@ export function discoverCaptureCases(dir: string): CaptureCase[] {
   return cases;
 }
 
+/** The NAME.jsonl files in `dir` without a NAME.json: captures that no test would replay. */
+export function capturesWithoutSidecar(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  const files = new Set(readdirSync(dir));
+  return [...files].filter((f) => f.endsWith('.jsonl') && !files.has(`${f.slice(0, -'.jsonl'.length)}.json`)).sort();
+}
+
 export function parseSidecar(text: string, source: string): CaptureSidecar {
   const o = JSON.parse(text) as Partial<CaptureSidecar>;
   if (!Array.isArray(o.command) || !o.command.every((a) => typeof a === 'string')) throw new Error(`${source}: "command" must be an array of strings`);

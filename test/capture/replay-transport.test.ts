@@ -100,6 +100,30 @@ describe('ReplayTransport', () => {
     expect(t.finished).toBe(true);
   });
 
+  it('fails on close when the host stopped before writing all the recorded host bytes, naming them and their frame', async () => {
+    const t = new ReplayTransport(GET_ID);
+    await t.open();
+    await t.read(1, soon());
+    await t.write(Buffer.from('7f', 'hex'));
+    await t.read(1, soon());
+    const e = await failure(t.close());
+    expect(e).toBeInstanceOf(LinkError);
+    expect(e.code).toBe('REPLAY_INCOMPLETE');
+    expect(e.details).toMatchObject({ offset: 1, total: 5, remaining: '02fd12ed' });
+    expect(e.message).toContain('stopped after 1 of 5 host bytes');
+    expect(e.message).toContain('02 fd 12 ed');
+    expect(e.message).toContain('Get ID (0x02) command');
+    await t.close(); // reported once: a second close is quiet
+  });
+
+  it('closes quietly when every host byte was matched, even with recorded answers left unread', async () => {
+    const t = new ReplayTransport(capture(['tx', '7f'], ['rx', '79'], ['rx', '4e4f54494345']));
+    await t.open();
+    await t.write(Buffer.from('7f', 'hex'));
+    await t.read(1, soon());
+    await expect(t.close()).resolves.toBeUndefined();
+  });
+
   it('discards on drain everything recorded before the next host write, as the recorded session did', async () => {
     const t = new ReplayTransport(capture(['tx', '7f'], ['rx', '1f4e4f54494345'], ['tx', '7f'], ['rx', '79']));
     await t.open();
@@ -120,6 +144,7 @@ describe('openReplayTransport', () => {
     expect(t.name).toBe(`replay:${file}`);
     expect(t.settings).toMatchObject({ baudRate: 115200, parity: 'even' });
     expect((await t.read(1, soon())).toString('hex')).toBe('1f');
+    await t.write(Buffer.from('7f', 'hex'));
     await t.close();
   });
 

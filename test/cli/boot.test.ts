@@ -61,6 +61,24 @@ describe('stm32mp-uart boot', () => {
     expect(tx.includes(f.fip.subarray(f.fip.length - 48))).toBe(true); // the FIP's short last packet
   });
 
+  it('says which stage stopped answering when the emulated TF-A never starts (silent-stage fault), exit 1', () => {
+    const f = writeBootFiles(tmp());
+    const r = cli('boot', '--layout', f.layoutPath, '--faults', 'silent-stage:tf-a', '--stage-timeout', '300', '--json');
+    expect(r.status, r.stderr).toBe(1);
+    expect(JSON.parse(r.stdout)).toMatchObject({ error: { code: 'STAGE_TIMEOUT', stage: 'tf-a', after: 'rom', announced: false } });
+    expect(r.stderr).toMatch(/error \[STAGE_TIMEOUT\]: TF-A stopped answering after the ROM code started it/);
+  });
+
+  it('refuses a flashlayout whose header names other columns, with its line number, before opening the board', () => {
+    const f = writeBootFiles(tmp());
+    writeFileSync(f.layoutPath, f.layout.toString().replace('#Opt\tId\t', '#Opt\tIdent\t'));
+    const r = cli('boot', '--layout', f.layoutPath, '--json');
+    expect(r.status).toBe(2);
+    expect(JSON.parse(r.stdout)).toMatchObject({ error: { code: 'LAYOUT_INVALID', line: 1 } });
+    expect(r.stderr).toMatch(/FlashLayout\.tsv:1: header column 2 is 'Ident', expected 'Id'/);
+    expect(r.stderr).not.toMatch(/using the emulated board/);
+  });
+
   it('refuses a malformed flashlayout row with its line number, exit 2, before opening the board', () => {
     const f = writeBootFiles(tmp());
     writeFileSync(f.layoutPath, 'P\t0x01\tfsbl-boot\tBinary\tnone\n');

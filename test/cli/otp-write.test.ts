@@ -110,9 +110,44 @@ describe('otp write from the command line', () => {
     expect(runCli(['otp', 'write', 'word=75', 'value=0x1', '--yes', '--audit-log', log]).status).toBe(0);
     expect(runCli(['otp', 'write', 'word=7', 'value=0x1', '--yes', '--audit-log', log]).status).toBe(2);
     const lines = readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-    expect(lines).toHaveLength(1);
+    expect(lines).toHaveLength(2);
     expect(lines[0]).toMatchObject({ operation: 'otp-write', uid: '004100323338511634383330', port: 'emulator', result: 'ok' });
     expect(lines[0].words).toEqual([{ id: 75, before: { value: 0, status: 0 }, after: { value: 1, status: 0 } }]);
+    expect(lines[1]).toMatchObject({ result: 'refused', error: { code: 'OTP_REFUSED' } });
+    expect(lines[1].words).toEqual([{ id: 7, before: { value: 0xdeadbeef, status: 0x40000000 }, after: null }]);
+  });
+
+  it('refuses an audit log it cannot write before anything is burnt (exit 2)', () => {
+    const { run, fuses } = fusesAfter(['otp', 'write', 'word=70', 'value=1', '--yes', '--audit-log', join(dir, 'missing', 'a.jsonl')]);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(/error \[FILE\]: --audit-log/);
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+    expect(fuses.equals(DK2)).toBe(true);
+  });
+
+  it("accepts the vendor tool's leading lock, and --lock for vendor-spelled words", () => {
+    const a = runCli(['otp', 'write', 'lock', 'word=70', 'value=1', 'word=71', 'value=2', '--dry-run', '--json']);
+    expect(a.status, a.stderr).toBe(0);
+    expect(JSON.parse(a.stdout).words.map((w: { requested: { locks: string[] } }) => w.requested.locks)).toEqual([['permanent-lock'], ['permanent-lock']]);
+    const b = runCli(['otp', 'write', 'word=70', 'value=1', '--lock', '--dry-run', '--json']);
+    expect(JSON.parse(b.stdout).words[0].requested.locks).toEqual(['permanent-lock']);
+  });
+
+  it('refuses malformed edit files with exit 2 and no stack trace', () => {
+    for (const content of ['[null]', '[{"op":"write","word":70,"value":1,"lock":"yes"}]', '[{"op":"write","word":70,"value":1,"colour":"red"}]', '[{"op":"write","word":70,"value":{}}]']) {
+      const plan = join(dir, 'bad-edits.json');
+      writeFileSync(plan, content);
+      const r = runCli(['otp', 'write', '--from-json', plan, '--dry-run']);
+      expect([content, r.status]).toEqual([content, 2]);
+      expect(r.stderr).toMatch(/error \[USAGE\]/);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    }
+  });
+
+  it('shows a brick-risk write on a dry run (exit 0) and names it', () => {
+    const r = runCli(['otp', 'write', 'word=0', 'value=0x57', '--dry-run']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/DANGER word 0: .*closes the device/);
   });
 });
 
@@ -144,6 +179,14 @@ describe('otp lock and fwrite', () => {
     expect([s.words[80]!.value, s.words[81]!.value]).toEqual([0x04030201, 0x08070605]);
   });
 
+  it("accepts the vendor tool's `fwrite lock FILE word=N` order", () => {
+    const key = join(dir, 'key4.bin');
+    writeFileSync(key, Buffer.from('11223344', 'hex'));
+    const { run, fuses } = fusesAfter(['otp', 'fwrite', 'lock', key, 'word=82', '--yes']);
+    expect(run.status, run.stderr).toBe(0);
+    expect(decodeOtpStructure(fuses).words[82]).toMatchObject({ value: 0x44332211, status: 0x40000000 });
+  });
+
   it('refuses an fwrite file whose size is not a multiple of 4', () => {
     const key = join(dir, 'odd.bin');
     writeFileSync(key, Buffer.from('010203', 'hex'));
@@ -164,5 +207,16 @@ describe('otp over a pseudo-terminal with the real serialport binding', () => {
     const show = runCli(['otp', 'show', '--words', '76', '--json', '--port', port]);
     expect(show.status, show.stderr).toBe(0);
     expect(JSON.parse(show.stdout).words).toEqual([{ id: 76, value: 0x00c0ffee, status: 0, flags: [] }]);
+  });
+});
+
+describe('global options', () => {
+  it('refuses a bad --timeout, --baud or an empty --port with exit 2 before opening anything', () => {
+    for (const args of [['--timeout', 'abc'], ['--timeout', '-5'], ['--baud', '0'], ['--port', '']]) {
+      const r = runCli(['info', ...args]);
+      expect([args.join(' '), r.status]).toEqual([args.join(' '), 2]);
+      expect(r.stderr).toMatch(/error \[USAGE\]/);
+      expect(r.stderr).not.toMatch(/emulated board/);
+    }
   });
 });

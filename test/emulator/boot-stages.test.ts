@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { address, downloadAddress, downloadData, hex, RawHost } from './raw.js';
+import { parseFaultPlan } from '../../src/emulator/faults.js';
+import { address, downloadAddress, downloadData, hex, RawHost, TimerCountingClock } from './raw.js';
 
 /** A minimal, valid STM32 image: header v1 (MP15) or v2 with a 0x180-byte padding extension (MP13). */
 function fsbl(version: 1 | 2, payload = Buffer.from('tf-a bl2 payload bytes'.repeat(20))): Buffer {
@@ -44,8 +45,8 @@ async function startDefault(h: RawHost): Promise<string> {
 }
 
 /** A board in the ROM code, synced. */
-async function rom(soc: 'STM32MP15' | 'STM32MP13' = 'STM32MP15'): Promise<RawHost> {
-  const h = new RawHost({ stage: 'rom', soc });
+async function rom(soc: 'STM32MP15' | 'STM32MP13' = 'STM32MP15', faults = '', clock?: TimerCountingClock): Promise<RawHost> {
+  const h = new RawHost({ stage: 'rom', soc, faults: parseFaultPlan(faults) }, true, clock);
   expect(hex(await h.exchange([0x7f]))).toBe('79');
   return h;
 }
@@ -143,6 +144,31 @@ describe('ROM code stage, driven by raw bytes', () => {
   });
 });
 
+describe('stage changes, closes and hangs', () => {
+  it('closing the board while TF-A is starting leaves no timer armed, and TF-A never speaks', async () => {
+    const clock = new TimerCountingClock();
+    const h = await rom('STM32MP15', '', clock);
+    await download(h, fsbl(1));
+    expect(await startDefault(h)).toBe('79');
+    expect(clock.armedTimers).toBe(1); // the jump to TF-A
+    h.board.close();
+    expect(clock.armedTimers).toBe(0);
+    expect(hex(await h.advance(100))).toBe('');
+  });
+
+  it('silent-stage:tf-a: the ROM ACKs Start, then TF-A sends no NACK and answers nothing', async () => {
+    const clock = new TimerCountingClock();
+    const h = await rom('STM32MP15', 'silent-stage:tf-a', clock);
+    await download(h, fsbl(1));
+    expect(await startDefault(h)).toBe('79');
+    expect(hex(await h.advance(1000))).toBe('');
+    expect(h.board.stage).toBe('tf-a');
+    expect(hex(await h.exchange([0x7f], 1000))).toBe('');
+    expect(hex(await h.exchange('03 fc', 1000))).toBe('');
+    expect(clock.armedTimers).toBe(0);
+  });
+});
+
 describe('TF-A stage, driven by raw bytes', () => {
   it('answers Get, Get Version (one byte) and Get Phase 0x03 with its FIP buffer address', async () => {
     const h = await tfa();
@@ -190,7 +216,8 @@ describe('TF-A stage, driven by raw bytes', () => {
     expect(await startDefault(h)).toBe('1f');
     const answer = await h.exchange('03 fc');
     const text = 'FIP Header check failed c0000000, for phase 3\n';
-    expect(hex(answer.subarray(0, 8))).toBe(`79 ${(5 + text.length).toString(16)} ff ff ff ff ff ${text.length.toString(16)}`);
+    // TF-A `uart_send_phase(buffer)`: the FIP buffer address (LE), in phase 0xFF as in any other.
+    expect(hex(answer.subarray(0, 8))).toBe(`79 ${(5 + text.length).toString(16)} ff 00 00 00 c0 ${text.length.toString(16)}`);
     expect(answer.subarray(8, 8 + text.length).toString()).toBe(text);
     expect(answer[8 + text.length]).toBe(0x79);
     expect(h.board.stage).toBe('rom');

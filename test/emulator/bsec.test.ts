@@ -1,9 +1,14 @@
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { Bsec } from '../../src/emulator/bsec.js';
 import { loadDefaultFuses } from '../../src/emulator/board.js';
 import { address, downloadAddress, downloadData, hex, RawHost } from './raw.js';
 
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const DK2 = readFileSync(new URL('../fixtures/stm32mp157c-dk2-otp.bin', import.meta.url));
 const REQ = 0x80000000;
 const PERM = 0x40000000;
@@ -126,8 +131,42 @@ describe('BSEC fuse model', () => {
     await h.exchange('21 de');
     expect(hex(await h.exchange(address(0xf2)))).toBe('79');
     expect(h.board.fuseStructure().readUInt32LE(12 + 8 * 22)).toBe((PERM | 0x20000000) >>> 0);
+    expect(h.board.savedFuses().readUInt32LE(12 + 8 * 22)).toBe(PERM);
     h.board.reset();
     expect(h.board.fuseStructure().readUInt32LE(12 + 8 * 22)).toBe(PERM);
+  });
+
+  it('saves values and permanent locks but not the sticky locks set over the protocol', () => {
+    const b = new Bsec('STM32MP15', DK2);
+    expect(b.program(request([[77, 0, REQ | 0x08000000], [10, 0x5, REQ | PERM]]), 'sp-min').ok).toBe(true);
+    // What a Read Partition shows now: the sticky lock is there until the board resets.
+    expect(b.readStructure().readUInt32LE(12 + 8 * 77)).toBe(0x08000000);
+    const saved = b.savedStructure();
+    expect(saved.readUInt32LE(12 + 8 * 77)).toBe(0);
+    expect(saved.readUInt32LE(8 + 8 * 10)).toBe(0x5);
+    expect(saved.readUInt32LE(12 + 8 * 10)).toBe(PERM);
+    // The boot firmware's sticky bits of the loaded file (DK2 words 0 and 18) stay in the saved file.
+    expect(saved.readUInt32LE(12 + 8 * 0)).toBe(0x30000000);
+    expect(saved.readUInt32LE(12 + 8 * 18)).toBe(0x30000000);
+    const next = new Bsec('STM32MP15', saved);
+    expect(next.program(request([[77, 0x1]]), 'sp-min')).toEqual({ ok: true, programmed: [77] });
+  });
+
+  it('--save-fuses after a sticky lock: the next session can still program that word', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'save-fuses-'));
+    const fuses = path.join(dir, 'fuses.bin');
+    const env = { ...process.env };
+    delete env.STM32MP_PORT;
+    const cli = (...args: string[]) => spawnSync(process.execPath, ['dist/bin/stm32mp-uart.js', ...args], { cwd: ROOT, encoding: 'utf8', env });
+    try {
+      const lock = cli('otp', 'lock', 'word=77', '--sticky', 'prog', '--yes', '--firmware', 'sp-min', '--save-fuses', fuses);
+      expect(lock.status, lock.stderr).toBe(0);
+      expect(readFileSync(fuses).readUInt32LE(12 + 8 * 77)).toBe(0);
+      const write = cli('otp', 'write', 'word=77', 'value=1', '--fuses', fuses, '--firmware', 'sp-min', '--yes');
+      expect(write.status, write.stderr).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('generates a plausible MP13 fuse set: version 2, open CFG0, part number 135F', () => {

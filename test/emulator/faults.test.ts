@@ -1,9 +1,13 @@
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseFaultPlan } from '../../src/emulator/faults.js';
-import { address, downloadAddress, downloadData, hex, partitionAddress, RawHost } from './raw.js';
+import { address, downloadAddress, downloadData, hex, partitionAddress, RawHost, TimerCountingClock } from './raw.js';
 
-function uboot(faults: string, options: ConstructorParameters<typeof RawHost>[0] = {}): RawHost {
-  const h = new RawHost({ ...options, faults: parseFaultPlan(faults) });
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+function uboot(faults: string, options: ConstructorParameters<typeof RawHost>[0] = {}, clock?: TimerCountingClock): RawHost {
+  const h = new RawHost({ ...options, faults: parseFaultPlan(faults) }, true, clock);
   return h;
 }
 
@@ -45,10 +49,14 @@ describe('fault plan syntax', () => {
       { kind: 'drop-tx', n: 1 },
       { kind: 'corrupt-rx', n: 9, mask: 0xff },
     ]);
+    expect(parseFaultPlan('silent-stage:tf-a,silent-stage:u-boot')).toEqual([
+      { kind: 'silent-stage', stage: 'tf-a' },
+      { kind: 'silent-stage', stage: 'u-boot' },
+    ]);
   });
 
   it('refuses unknown kinds, missing numbers and n = 0 with a USAGE error', () => {
-    for (const bad of ['explode:1', 'nack-cmd', 'drop-rx:0', 'stall:1', 'junk:1:xyz', 'otp-flip:1:32', 'nack-cmd:1:2']) {
+    for (const bad of ['explode:1', 'nack-cmd', 'drop-rx:0', 'stall:1', 'junk:1:xyz', 'otp-flip:1:32', 'nack-cmd:1:2', 'silent-stage', 'silent-stage:rom', 'silent-stage:tf-a:1']) {
       expect(() => parseFaultPlan(bad), bad).toThrow(expect.objectContaining({ code: 'USAGE' }));
     }
   });
@@ -108,6 +116,57 @@ describe('faults injected by the emulated board', () => {
     h.take();
     expect(hex(await h.exchange('02 fd', 499))).toBe('');
     expect(hex(await h.advance(1))).toBe('79 01 05 00 79');
+  });
+
+  it('stall: closing the board cancels the stall, leaving no timer armed', async () => {
+    const clock = new TimerCountingClock();
+    const h = uboot('stall:1:8000', {}, clock);
+    h.take();
+    expect(hex(await h.exchange('02 fd', 100))).toBe('');
+    expect(clock.armedTimers).toBe(1);
+    h.board.close();
+    expect(clock.armedTimers).toBe(0);
+    expect(hex(await h.advance(8000))).toBe('');
+  });
+
+  it('stall: a board reset cancels the stall, and the new U-Boot answers at once', async () => {
+    const clock = new TimerCountingClock();
+    const h = uboot('stall:1:8000', {}, clock);
+    h.take();
+    await h.exchange('02 fd', 100);
+    h.board.reset();
+    expect(clock.armedTimers).toBe(0);
+    expect(hex(h.take())).toBe('1f');
+    expect(hex(await h.exchange('02 fd'))).toBe('79 01 05 00 79');
+  });
+
+  it('stall: the CLI exits once it has given up on a stalled board, not when the stall ends', () => {
+    // Before the fix the 8 s stall kept the process alive after SYNC_FAILED; spawnSync's own limit
+    // (well under 8 s) kills a process that hangs on, and the test then fails on the signal.
+    const env = { ...process.env };
+    delete env.STM32MP_PORT;
+    const r = spawnSync(process.execPath, ['dist/bin/stm32mp-uart.js', 'info', '--faults', 'stall:1:8000', '--timeout', '500', '--json'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env,
+      timeout: 6000,
+    });
+    expect(r.signal).toBeNull();
+    expect(r.status).toBe(1);
+    expect(JSON.parse(r.stdout)).toMatchObject({ error: { code: 'SYNC_FAILED' } });
+  });
+
+  it('silent-stage:u-boot: a board started in U-Boot never sends its NACK nor answers a sync, even after a reset', async () => {
+    const clock = new TimerCountingClock();
+    const h = uboot('silent-stage:u-boot', {}, clock);
+    expect(hex(await h.exchange([0x7f], 1000))).toBe('');
+    expect(hex(await h.exchange('02 fd', 1000))).toBe('');
+    h.board.reset();
+    expect(hex(await h.exchange([0x7f], 1000))).toBe('');
+    expect(h.board.stage).toBe('u-boot');
+    expect(h.board.log.some((e) => e.kind === 'fault' && e.message === 'silent-stage: u-boot hangs')).toBe(true);
+    h.board.close();
+    expect(clock.armedTimers).toBe(0);
   });
 
   it('junk: the junk bytes come before the answer', async () => {

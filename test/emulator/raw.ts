@@ -1,16 +1,46 @@
 import { EmulatedBoard, type EmulatedBoardOptions } from '../../src/emulator/board.js';
-import { ManualClock, settle } from '../../src/util/clock.js';
+import { ManualClock, settle, type Timer } from '../../src/util/clock.js';
+
+/**
+ * A ManualClock that knows which timers are armed (scheduled, neither fired nor cancelled): a
+ * closed board must leave none, or a real clock would keep the process alive until they fire.
+ */
+export class TimerCountingClock extends ManualClock {
+  private readonly armed = new Set<object>();
+
+  get armedTimers(): number {
+    return this.armed.size;
+  }
+
+  override schedule(ms: number, fn: () => void): Timer {
+    const key = {};
+    this.armed.add(key);
+    const timer = super.schedule(ms, () => {
+      this.armed.delete(key);
+      fn();
+    });
+    return {
+      cancel: () => {
+        this.armed.delete(key);
+        timer.cancel();
+      },
+    };
+  }
+}
 
 /**
  * Drives an emulated board with raw bytes (board.input / onOutput), never through the host
  * library, so the two cannot share a mistake. Time only moves when a test says so.
  */
 export class RawHost {
-  readonly clock = new ManualClock();
   readonly board: EmulatedBoard;
   private out: Buffer[] = [];
 
-  constructor(options: Omit<EmulatedBoardOptions, 'clock'> = {}, powerOn = true) {
+  constructor(
+    options: Omit<EmulatedBoardOptions, 'clock'> = {},
+    powerOn = true,
+    readonly clock: ManualClock = new ManualClock(),
+  ) {
     this.board = new EmulatedBoard({ ...options, clock: this.clock });
     this.board.onOutput((b) => this.out.push(b));
     if (powerOn) this.board.powerOn();

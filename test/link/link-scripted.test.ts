@@ -33,18 +33,20 @@ describe('sync', () => {
       { tx: '7f', rx: '1f' },
       { tx: '7f', rx: '55 2e 42 6f 6f 74' },
       { tx: '7f', rx: '79' },
+      { tx: '7f', rx: '79' }, // confirming re-sync
     ]);
     await drive(clock, link.sync());
-    expect(transport.writes).toEqual(['7f', '7f', '7f']);
+    expect(transport.writes).toEqual(['7f', '7f', '7f', '7f']);
     expect(transport.available).toBe(0);
   });
 
   it('keeps sending 0x7F after silence, and trusts an ACK only when silence follows it', async () => {
     // The second 0x7F gets two ACKs (the first 0x7F was answered late): the ACK is suspect, the
-    // extra byte is drained, and one more 0x7F must be answered by a lone ACK.
-    const { transport, link, clock } = setup([{ tx: '7f', rx: '' }, { tx: '7f', rx: '79 79' }, { tx: '7f', rx: '79' }, GET_UBOOT]);
+    // extra byte is drained, and one more 0x7F must be answered by a lone ACK, then confirmed by
+    // a second one (the device may have taken the 0x7F bytes as a command's arguments).
+    const { transport, link, clock } = setup([{ tx: '7f', rx: '' }, { tx: '7f', rx: '79 79' }, { tx: '7f', rx: '79' }, { tx: '7f', rx: '79' }, GET_UBOOT]);
     await drive(clock, link.sync());
-    expect(transport.writes).toEqual(['7f', '7f', '7f']);
+    expect(transport.writes).toEqual(['7f', '7f', '7f', '7f']);
     expect(transport.available).toBe(0);
     // The extra ACK did not shift the next answer.
     expect((await drive(clock, link.get())).commands).toContain(0x12);
@@ -87,6 +89,7 @@ describe('commands through the runner', () => {
       { tx: '12ed', rx: '79' },
       { tx: 'f200000300f1', rx: '1f' },
       { tx: '7f', rx: '79' },
+      { tx: '7f', rx: '79' }, // confirming re-sync
       { tx: '12ed', rx: '79' },
       { tx: 'f200000300f1', rx: '79' },
       { tx: '07f8', rx: `79 ${data8}` },
@@ -103,6 +106,7 @@ describe('commands through the runner', () => {
         { tx: 'f200000000f2', rx: '79' },
         { tx: '07f8', rx: '79 0102' }, // 2 of 8 data bytes, then silence
         { tx: '7f', rx: '79' },
+        { tx: '7f', rx: '79' }, // confirming re-sync
         { tx: '12ed', rx: '79' },
         { tx: 'f200000000f2', rx: '79' },
         { tx: '07f8', rx: `79 ${data8}` },
@@ -114,7 +118,7 @@ describe('commands through the runner', () => {
   });
 
   it('gives up after the bounded retries with the command named in the error', async () => {
-    const nack = [{ tx: '12ed', rx: '1f' }, { tx: '7f', rx: '79' }];
+    const nack = [{ tx: '12ed', rx: '1f' }, { tx: '7f', rx: '79' }, { tx: '7f', rx: '79' }];
     const { link, clock } = setup([...nack, ...nack, { tx: '12ed', rx: '1f' }], { retries: 2 });
     const err = await failure(drive(clock, link.readPartition(0xf2, 0, 8)));
     expect(err).toBeInstanceOf(NackError);
@@ -138,13 +142,14 @@ describe('commands through the runner', () => {
     const { transport, link, clock } = setup([
       { tx: '21de', rx: '42' },
       { tx: '7f', rx: '79' },
+      { tx: '7f', rx: '79' }, // confirming re-sync
       { tx: '02fd', rx: '79 01 05 01 79' },
     ]);
     const err = await failure(drive(clock, link.start(0xf2)));
     expect(err.code).toBe('PROTOCOL');
     expect(err.details).toMatchObject({ byte: 0x42, command: 'Start' });
     expect(await drive(clock, link.getId())).toBe(0x501);
-    expect(transport.writes).toEqual(['21de', '7f', '02fd']);
+    expect(transport.writes).toEqual(['21de', '7f', '7f', '02fd']);
   });
 
   it('never retries Start, even after a NACK', async () => {
@@ -163,6 +168,7 @@ describe('commands through the runner', () => {
       { tx: 'f2000005f7', rx: '79' },
       { tx: packet, rx: '1f' },
       { tx: '7f', rx: '79' },
+      { tx: '7f', rx: '79' }, // confirming re-sync
       { tx: '31ce', rx: '79' },
       { tx: 'f2000005f7', rx: '79' },
       { tx: packet, rx: '79' },
@@ -172,40 +178,38 @@ describe('commands through the runner', () => {
     expect(transport.remainingSteps).toBe(0);
   });
 
-  it('re-sends a Download packet whose answer never came, once the re-sync 0x7F completed it with a bad checksum', async () => {
-    // A byte lost on the wire: U-Boot waits for one more byte, takes the 0x7F as the checksum, NACKs.
+  it('does not retry a Download whose answer never came: what the device stored is unknown', async () => {
     const { transport, link, clock } = setup(
       [
         { tx: '31ce', rx: '79' },
         { tx: 'f2000000f2', rx: '79' },
         { tx: '0011 11', rx: '' },
-        { tx: '7f', rx: '1f' },
-        { tx: '7f', rx: '79' },
-        { tx: '31ce', rx: '79' },
-        { tx: 'f2000000f2', rx: '79' },
-        { tx: '0011 11', rx: '79' },
       ],
       { answerTimeoutMs: 100 },
     );
-    await drive(clock, link.download(0xf2, 0, Buffer.from([0x11])));
-    expect(transport.writes.filter((w) => w === '001111')).toHaveLength(2);
+    await expect(drive(clock, link.download(0xf2, 0, Buffer.from([0x11])))).rejects.toBeInstanceOf(TimeoutError);
+    expect(transport.writes).toHaveLength(3);
   });
 
-  it('takes an immediate NACK of the re-sent address after a timeout as "already stored"', async () => {
-    // The packet was stored and only its ACK was lost: the device now expects packet 2, NACKs 1.
+  it('after a failure mid-command, trusts the re-sync only when a second 0x7F is ACKed too', async () => {
+    // The device had ACKed Read Partition and took five 0x7F as a valid address (XOR 0x7F): that
+    // ACK is followed by silence (it waits for a length), so the confirming 0x7F gets no answer.
     const { transport, link, clock } = setup(
       [
-        { tx: '31ce', rx: '79' },
-        { tx: 'f2000001f3', rx: '79' },
-        { tx: '0011 11', rx: '' },
+        { tx: '12ed', rx: '55' },
         { tx: '7f', rx: '79' },
-        { tx: '31ce', rx: '79' },
-        { tx: 'f2000001f3', rx: '79 1f' },
+        { tx: '7f', rx: '' },
+        { tx: '7f', rx: '1f' },
+        { tx: '7f', rx: '79' },
+        { tx: '7f', rx: '79' },
+        { tx: '12ed', rx: '79' },
+        { tx: 'f200000000f2', rx: '79' },
+        { tx: '07f8', rx: '79 0102030405060708' },
       ],
-      { answerTimeoutMs: 100 },
+      { retries: 1 },
     );
-    await drive(clock, link.download(0xf2, 1, Buffer.from([0x11])));
-    expect(transport.writes.filter((w) => w === '001111')).toHaveLength(1);
+    expect((await drive(clock, link.readPartition(0xf2, 0, 8))).toString('hex')).toBe(data8);
+    expect(transport.remainingSteps).toBe(0);
   });
 
   it('stops at the early NACK of an unsupported Download target, then re-syncs', async () => {
@@ -213,13 +217,14 @@ describe('commands through the runner', () => {
       { tx: '31ce', rx: '79' },
       { tx: '42000000 42', rx: '79 1f' },
       { tx: '7f', rx: '79' },
+      { tx: '7f', rx: '79' }, // confirming re-sync
       { tx: '02fd', rx: '79 01 05 00 79' },
     ]);
     const err = await failure(drive(clock, link.download(0x42, 0, Buffer.from([1]))));
     expect(err).toBeInstanceOf(NackError);
     expect(transport.writes).toEqual(['31ce', '4200000042']);
     await drive(clock, link.getId());
-    expect(transport.writes.slice(2)).toEqual(['7f', '02fd']);
+    expect(transport.writes.slice(2)).toEqual(['7f', '7f', '02fd']);
   });
 });
 

@@ -37,6 +37,16 @@ describe('OTP read over the link', () => {
   });
 });
 
+describe('OTP read through link faults', () => {
+  it('survives junk before the ACK of a Read Partition without mistaking the re-sync for an address', async () => {
+    // Five re-sync 0x7F bytes form a valid Read Partition address (their XOR is 0x7F): the confirming
+    // 0x7F of the re-sync must catch it, or the read ends as a bogus ABORT ("closed device?").
+    const { board, link } = await connect('junk:2');
+    expect((await readOtp(link)).bytes.equals(DK2)).toBe(true);
+    board.close();
+  });
+});
+
 describe('OTP write path', () => {
   it('programs a word, then reads back and verifies it', async () => {
     const { board, link } = await connect();
@@ -90,6 +100,24 @@ describe('OTP write path', () => {
     expect(packets[0]).toEqual([0, 'nack']);
     expect(packets[1]).toEqual([0, 'ack']);
     expect(packets.slice(-1)[0]).toEqual([3, 'ack']);
+    board.close();
+  });
+
+  it('rewrites the request from packet 0 when a lost byte left a shifted packet on the board', async () => {
+    // Host byte 549 is word 60's value byte 0x7F in packet 1 (sync 1 + Get ID 2 + 4 reads 40 +
+    // packet 0 265 + Download command, address and N-1 8 = 316; word 60 sits at offset 232).
+    // U-Boot waits for one more byte; the re-sync 0x7F completes the packet with a matching
+    // checksum, so the board ACKs a packet shifted by one byte: it must never reach Start.
+    const { board, link } = await connect('drop-rx:549');
+    const r = await writeOtp(link, { edits: [{ op: 'write', word: 60, value: 0x7f }, { op: 'write', word: 61, value: 0x40 }], yes: true });
+    expect(r.outcome).toBe('written');
+    const after = decodeOtpStructure(board.fuseStructure());
+    const before = decodeOtpStructure(DK2);
+    for (const w of after.words) {
+      if (w.id === 60 || w.id === 61) continue;
+      expect([w.id, w.value, w.status]).toEqual([w.id, before.words[w.id]!.value, before.words[w.id]!.status]);
+    }
+    expect([after.words[60]!.value, after.words[61]!.value]).toEqual([0x7f, 0x40]);
     board.close();
   });
 

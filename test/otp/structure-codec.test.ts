@@ -15,6 +15,13 @@ function codeOf(fn: () => unknown): string | undefined {
 }
 
 describe('the OTP structure codec', () => {
+  it('names every set status bit in the flags, unknown ones as bit-N', () => {
+    const bytes = Buffer.alloc(776);
+    bytes.writeUInt32LE(2, 0);
+    bytes.writeUInt32LE(0x84000021, 12);
+    expect(decodeOtpStructure(bytes).words[0]!.flags).toEqual(['read-error', 'bit-5', 'lock-error', 'update-request']);
+  });
+
   it('round-trips 200 random valid structures byte for byte (seeded)', () => {
     const next = prng(0x5eed);
     for (let i = 0; i < 200; i++) {
@@ -24,9 +31,13 @@ describe('the OTP structure codec', () => {
       bytes.writeUInt32LE(next() & 0x103, 4);
       const s = decodeOtpStructure(bytes);
       expect(encodeOtpStructure(s).equals(bytes)).toBe(true);
-      // Each flag is exactly its bit.
+      // One flag per set bit, in bit order: the known name, else `bit-N`.
       for (const w of s.words) {
-        const expected = STATUS_FLAGS.filter((f) => ((w.status >>> f.bit) & 1) === 1).map((f) => f.flag);
+        const expected: string[] = [];
+        for (let bit = 0; bit < 32; bit++) {
+          if (((w.status >>> bit) & 1) === 0) continue;
+          expected.push(STATUS_FLAGS.find((f) => f.bit === bit)?.flag ?? `bit-${bit}`);
+        }
         expect(w.flags).toEqual(expected);
       }
     }

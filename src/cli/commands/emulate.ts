@@ -69,7 +69,7 @@ export const emulateCommand: CommandModule<GlobalArgs, EmulateArgs> = {
     server.close();
     board.close();
     if (args['save-fuses']) {
-      writeFileSync(args['save-fuses'], board.fuseStructure());
+      writeFileSync(args['save-fuses'], board.savedFuses());
       ctx.note(`fuses saved to ${args['save-fuses']}`);
     }
     return 0;

@@ -22,6 +22,7 @@ export function renderOtpPlan(plan: OtpWritePlan): string {
     lines.push('  Note: sticky locks last only until the board resets, and OP-TEE-based firmware ignores them; the read-back checks them.');
   }
   for (const r of plan.risks) lines.push(`  DANGER word ${r.word}: ${r.description}`);
+  if (plan.risks.length) lines.push('  These writes can brick the board: they are refused unless --force is given as well.');
   lines.push('OTP fuses cannot be reset: once written, these bits stay 1 and these locks stay for the life of the chip.');
   return lines.join('\n');
 }

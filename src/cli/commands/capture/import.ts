@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import type { CommandModule } from 'yargs';
 import { serializeCapture } from '../../../index.js';
 import { importCapture, IMPORT_FORMATS, type ImportFormat, type ImportInput, type ImportOptions } from '../../../index.js';
@@ -17,6 +17,15 @@ interface ImportArgs extends GlobalArgs {
   'rx-name'?: string;
   swap: boolean;
   samplerate?: number;
+}
+
+/** The input's modification time, the best guess at when a dateless capture (Saleae, sigrok) was taken. */
+async function modifiedIso(path: string): Promise<string | undefined> {
+  try {
+    return (await stat(path)).mtime.toISOString();
+  } catch {
+    return undefined;
+  }
 }
 
 async function readText(path: string): Promise<string> {
@@ -59,12 +68,17 @@ export const captureImportCommand: CommandModule<GlobalArgs, ImportArgs> = {
       if (args['tx-file'] !== undefined) input.tx = await readText(args['tx-file']);
       if (args['rx-file'] !== undefined) input.rx = await readText(args['rx-file']);
       options.source = [args['tx-file'], args['rx-file']].filter(Boolean).join('+');
+      const started = await modifiedIso((args['tx-file'] ?? args['rx-file'])!);
+      if (started) options.started = started;
     } else {
       if (args.file === undefined) throw new InputError('USAGE', 'name the file to import (or --tx-file/--rx-file for Saleae)');
       input = await readText(args.file);
       options.source = args.file;
+      const started = await modifiedIso(args.file);
+      if (started) options.started = started;
     }
     const capture = importCapture(args.from, input, options);
+    for (const w of capture.warnings) ctx.note(`warning: ${w}`);
     const text = serializeCapture(capture);
     if (args.output === '-') process.stdout.write(text);
     else {
@@ -78,7 +92,7 @@ export const captureImportCommand: CommandModule<GlobalArgs, ImportArgs> = {
     let rx = 0;
     for (const c of capture.chunks) if (c.dir === 'tx') tx += c.data.length;
     else rx += c.data.length;
-    const summary = { file: args.output, format: args.from, chunks: capture.chunks.length, txBytes: tx, rxBytes: rx };
+    const summary = { file: args.output, format: args.from, chunks: capture.chunks.length, txBytes: tx, rxBytes: rx, warnings: capture.warnings.length };
     if (args.output === '-') ctx.note(`${summary.chunks} chunk(s): ${tx} host byte(s), ${rx} board byte(s)`);
     else ctx.out(ctx.json ? JSON.stringify(summary) : `Wrote ${summary.chunks} chunk(s) (${tx} host byte(s), ${rx} board byte(s)) to ${args.output}`);
   }),

@@ -23,10 +23,13 @@ export const otpFwriteCommand: CommandModule<GlobalArgs, FwriteArgs> = {
       .option('lock', { type: 'boolean', default: false, describe: 'Permanently lock every word written' })
       .example('$0 otp fwrite key-hash.bin word=24 lock', 'Burn a 32-byte public key hash into words 24..31 and lock them') as never,
   handler: action<FwriteArgs>(async (args, ctx) => {
-    const parsed = parseVendorWordTokens(args.rest.map(String));
+    // The vendor help writes `fwrite [lock] <file> word=N`: a leading "lock" is not the file.
+    const leadingLock = args.file === 'lock' && args.rest.length > 0;
+    const file = leadingLock ? String(args.rest[0]) : args.file;
+    const parsed = parseVendorWordTokens((leadingLock ? args.rest.slice(1) : args.rest).map(String));
     const words = [...parsed.words, ...(args.word !== undefined ? [parseWordId(args.word)] : [])];
     if (words.length !== 1) throw new InputError('USAGE', 'give exactly one first word: word=N or --word N');
-    const data = await readInputFile(args.file);
-    return runOtpWrite(args, ctx, [{ op: 'fwrite', word: words[0]!, data, lock: parsed.lock || args.lock }], 'otp-fwrite');
+    const data = await readInputFile(file);
+    return runOtpWrite(args, ctx, [{ op: 'fwrite', word: words[0]!, data, lock: leadingLock || parsed.lock || args.lock }], 'otp-fwrite');
   }),
 };
