@@ -25,6 +25,11 @@ export interface WireResult {
   wireLateMs: number;
   /** Median per run of the emulated device's reaction times (its CPU, not a real board's). */
   deviceMs: number;
+  /**
+   * mandatory / (measured − wireLateMs − deviceMs): the host's own efficiency, as if the wire model
+   * were exact and the emulated device answered instantly (both are the emulator's costs).
+   */
+  hostEfficiency: number;
   /** Link retries over all runs (a NACKed packet, a lost answer): each run's time includes its own. */
   retries: number;
 }
@@ -95,6 +100,7 @@ export async function runWireScenario(s: WireScenario): Promise<WireResult> {
     hostGapMs: med((r) => r.hostGapMs),
     wireLateMs: med((r) => r.wireLateMs),
     deviceMs: med((r) => r.deviceMs),
+    hostEfficiency: efficiency(mandatory, median - med((r) => r.wireLateMs) - med((r) => r.deviceMs)),
     retries: runs.reduce((n, r) => n + r.retries, 0),
   };
 }

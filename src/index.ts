@@ -124,3 +124,7 @@ export { NAMED_LABELS } from './otp/named-tables.js';
 export { unknownStatusBits } from './otp/status.js';
 export { hex32, hex8 } from './protocol/frame.js';
 export { RESET_HELP } from './transport/reset-lines.js';
+export { streamCaptureFile, type CaptureItem } from './capture/read-capture.js';
+export { CaptureLineParser, isCaptureProblem, type CaptureProblem, type LenientCapture, type ParseOptions } from './capture/format.js';
+export { traceWithDecoder } from './capture/trace.js';
+export { UNKNOWN_START, type ImportedCapture } from './capture/import.js';

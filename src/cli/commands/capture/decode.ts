@@ -1,8 +1,5 @@
 import type { CommandModule } from 'yargs';
-import { createCaptureDecoder, frameTraceLine, type CaptureHeader, type DecodedFrame } from '../../../index.js';
-import { InputError } from '../../../index.js';
-// Not in the public API yet (src/index.ts is the lead's): the streamed, lenient file reader.
-import { streamCaptureFile } from '../../../capture/read-capture.js';
+import { createCaptureDecoder, frameTraceLine, InputError, streamCaptureFile, type CaptureHeader, type DecodedFrame } from '../../../index.js';
 import type { GlobalArgs } from '../../global-options.js';
 import { action } from '../../run.js';
 
