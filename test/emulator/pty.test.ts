@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { ByteLengthParser } from '@serialport/parser-byte-length';
 import { SerialPort } from 'serialport';
 import { afterEach, describe, expect, it } from 'vitest';
 
@@ -67,9 +68,12 @@ describe('stm32mp-uart emulate (a board on a pseudo-terminal)', () => {
       const sync = collect(port, (all) => all.at(-1) === 0x79);
       port.write(Buffer.from([0x7f]));
       expect((await sync).toString('hex')).toMatch(/^(1f)?79$/);
-      const get = collect(port, (all) => all.length >= 12);
+      // Get's answer has a fixed length (12 bytes from U-Boot): the place for a byte-length parser.
+      const parser = port.pipe(new ByteLengthParser({ length: 12 }));
+      const get = new Promise<Buffer>((resolve) => parser.once('data', resolve));
       port.write(Buffer.from([0x00, 0xff]));
       expect((await get).toString('hex')).toBe(GET_ANSWER);
+      port.unpipe(parser);
     } finally {
       await new Promise((resolve) => port.close(resolve));
     }
