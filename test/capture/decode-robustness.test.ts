@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { createCaptureDecoder, decodeCapture, type DecodedFrame } from '../../src/capture/decode.js';
 import type { CaptureChunk } from '../../src/capture/format.js';
-import { chunks, downloadExchange, otpReadExchange } from './helpers.js';
+import { chunks, downloadExchange, otpReadExchange, otpReadExchangeAhead } from './helpers.js';
 
 const DK2 = readFileSync(new URL('../fixtures/stm32mp157c-dk2-otp.bin', import.meta.url));
 
@@ -72,7 +72,15 @@ describe('the decoder on garbage', () => {
 });
 
 describe('the decoder on partial captures', () => {
-  const full = chunks(['tx', '7f'], ['rx', '79'], ['tx', '00ff'], ['rx', '790840000102031112213179'], ...otpReadExchange(DK2), ...downloadExchange(0xf2, Buffer.alloc(300, 1)));
+  const full = chunks(
+    ['tx', '7f'],
+    ['rx', '79'],
+    ['tx', '00ff'],
+    ['rx', '790840000102031112213179'],
+    ...otpReadExchange(DK2),
+    ...downloadExchange(0xf2, Buffer.alloc(300, 1)),
+    ...otpReadExchangeAhead(DK2),
+  );
   const bytes: { t: number; dir: 'tx' | 'rx'; b: number }[] = full.flatMap((c) => [...c.data].map((b) => ({ t: c.t, dir: c.dir, b })));
 
   function slice(from: number, to: number): CaptureChunk[] {
@@ -80,7 +88,10 @@ describe('the decoder on partial captures', () => {
   }
 
   it('survives a cut at every byte: the open frame is marked truncated or the wait is named', () => {
-    for (let cut = 1; cut < 400; cut += 1) {
+    // Every byte of the first 400, and every byte of the OTP read that sends its lengths ahead (last).
+    const aheadBytes = otpReadExchangeAhead(DK2).reduce((n, [, hex]) => n + hex.replace(/\s+/g, '').length / 2, 0);
+    const cuts = [...Array.from({ length: 399 }, (_, k) => k + 1), ...Array.from({ length: aheadBytes }, (_, k) => bytes.length - aheadBytes + k + 1)];
+    for (const cut of cuts) {
       const cs = slice(0, cut);
       const frames = decodeCapture(cs);
       expectEveryByteOnce(cs, frames);

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { decodeCapture, describeFrameAt, frameTraceLine, type DecodedFrame } from '../../src/capture/decode.js';
-import { chunks, downloadExchange, otpReadExchange } from './helpers.js';
+import { chunks, downloadExchange, otpReadExchange, otpReadExchangeAhead } from './helpers.js';
 
 const DK2 = readFileSync(new URL('../fixtures/stm32mp157c-dk2-otp.bin', import.meta.url));
 
@@ -211,5 +211,84 @@ describe('streaming', () => {
     expect(describeFrameAt(c, 99)).toBeUndefined();
     const line = frameTraceLine(decodeCapture(c)[2]!);
     expect(line).toBe('    0.002000 → Read Partition (0x12) command  [12 ed]');
+  });
+});
+
+describe('Read Partition with the length sent ahead of the address ACK', () => {
+  const dk2Ahead = decodeCapture(chunks(['tx', '7f'], ['rx', '79'], ...otpReadExchangeAhead(DK2)));
+
+  it('decodes address, length, the address ACK and ACK + data of each read, in wire order', () => {
+    expect(kinds(dk2Ahead.slice(0, 8))).toEqual(['sync', 'answer:ACK', 'command', 'answer:ACK', 'address', 'length', 'answer:ACK', 'answer:ACK']);
+    expect(dk2Ahead[4]).toMatchObject({ kind: 'address', partition: 0xf2, offset: 0, checksumOk: true });
+    expect(dk2Ahead[5]).toMatchObject({ kind: 'length', length: 256, complementOk: true, sentAhead: true, bytes: 'ff00', pos: 9 });
+    expect(dk2Ahead[5]!.summary).toContain('sent ahead of the address ACK');
+    expect(dk2Ahead[6]).toMatchObject({ kind: 'answer', to: 'address', reply: 'ACK', bytes: '79' });
+    expect(dk2Ahead[7]).toMatchObject({ kind: 'answer', to: 'length', dataLength: 256, bytes: `79${DK2.subarray(0, 256).toString('hex')}` });
+    expect(dk2Ahead.some((f) => f.kind === 'no-answer')).toBe(false);
+  });
+
+  it('reads the four offsets and lengths and reassembles the same OTP structure as the lock-step read', () => {
+    expect(only(dk2Ahead, 'address').map((a) => a.offset)).toEqual([0, 0x100, 0x200, 0x300]);
+    expect(only(dk2Ahead, 'length').map((l) => [l.length, l.sentAhead])).toEqual([[256, true], [256, true], [256, true], [8, true]]);
+    const lockStep = only(decodeCapture(chunks(...otpReadExchange(DK2))), 'otp');
+    const otp = only(dk2Ahead, 'otp');
+    expect(otp).toHaveLength(1);
+    expect(otp[0]).toMatchObject({ source: 'read', version: lockStep[0]!.version, globalState: lockStep[0]!.globalState });
+  });
+
+  it('gives the same frames when address and length are one host chunk and both ACKs one device chunk', () => {
+    const merged = decodeCapture(chunks(['tx', '12ed'], ['rx', '79'], ['tx', 'f200000300f1 07f8'], ['rx', '79 79 0102030405060708']));
+    expect(kinds(merged)).toEqual(['command', 'answer:ACK', 'address', 'length', 'answer:ACK', 'answer:ACK']);
+    expect(merged[3]).toMatchObject({ kind: 'length', length: 8, sentAhead: true, bytes: '07f8' });
+    expect(merged[5]).toMatchObject({ to: 'length', dataLength: 8, bytes: '790102030405060708' });
+  });
+
+  it('takes an address ACK that crosses the length on the line (full duplex) as the answer to the address', () => {
+    // A logic analyzer sees the device's ACK between the two length bytes: the line is full duplex.
+    const crossed = decodeCapture(chunks(['tx', '12ed'], ['rx', '79'], ['tx', 'f200000300f1'], ['tx', '07'], ['rx', '79'], ['tx', 'f8'], ['rx', '79 0102030405060708']));
+    expect(kinds(crossed)).toEqual(['command', 'answer:ACK', 'address', 'length', 'answer:ACK', 'answer:ACK']);
+    expect(crossed[3]).toMatchObject({ kind: 'length', length: 8, complementOk: true, bytes: '07f8', t: 3000 });
+    expect(crossed[4]).toMatchObject({ to: 'address', reply: 'ACK', t: 4000, pos: 1 });
+    expect(crossed[5]).toMatchObject({ to: 'length', dataLength: 8 });
+  });
+
+  it('shows a NACKed address with the length sent ahead, then the NACK of that stray pair', () => {
+    // Bad XOR: U-Boot flushes, NACKs, and its loop reads 07 f8 as an unknown command: NACK again.
+    const frames = decodeCapture(chunks(['tx', '12ed'], ['rx', '79'], ['tx', 'f200000300ff'], ['tx', '07f8'], ['rx', '1f'], ['rx', '1f'], ['tx', '7f'], ['rx', '79']));
+    expect(kinds(frames)).toEqual(['command', 'answer:ACK', 'address', 'length', 'answer:NACK', 'answer:NACK', 'sync', 'answer:ACK']);
+    expect(frames[2]).toMatchObject({ checksumOk: false });
+    expect(frames[4]).toMatchObject({ to: 'address', note: expect.stringContaining('stray') });
+    expect(frames[5]).toMatchObject({ to: 'stray' });
+  });
+
+  it('still reads a 0x7F or a command code after the address as a host that stopped waiting', () => {
+    expect(kinds(decodeCapture(chunks(['tx', '12ed'], ['rx', '79'], ['tx', 'f200000000f2'], ['tx', '7f'], ['rx', '79'])))).toEqual([
+      'command',
+      'answer:ACK',
+      'address',
+      'no-answer',
+      'sync',
+      'answer:ACK',
+    ]);
+    expect(kinds(decodeCapture(chunks(['tx', '12ed'], ['rx', '79'], ['tx', 'f200000000f2'], ['tx', '02fd'], ['rx', '79 01 0500 79'])))).toEqual([
+      'command',
+      'answer:ACK',
+      'address',
+      'no-answer',
+      'command',
+      'answer:ACK',
+    ]);
+  });
+
+  it('names the missing address answer when the capture ends after a length sent ahead', () => {
+    const frames = decodeCapture(chunks(['tx', '12ed'], ['rx', '79'], ['tx', 'f200000000f2'], ['tx', 'ff00']));
+    expect(frames.at(-2)).toMatchObject({ kind: 'length', sentAhead: true });
+    expect(frames.at(-1)).toMatchObject({ kind: 'no-answer', awaiting: 'the answer to the Read Partition address' });
+  });
+
+  it('gives the same frames whatever the chunking', () => {
+    const whole = chunks(['tx', '7f'], ['rx', '79'], ...otpReadExchangeAhead(DK2));
+    const bytewise = whole.flatMap((c) => [...c.data].map((b) => ({ t: c.t, dir: c.dir, data: Buffer.from([b]) })));
+    expect(decodeCapture(bytewise)).toEqual(decodeCapture(whole));
   });
 });

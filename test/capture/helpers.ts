@@ -17,6 +17,21 @@ export function otpReadExchange(structure: Buffer): [dir: 'tx' | 'rx', hex: stri
   return parts;
 }
 
+/**
+ * The same OTP read as the link sends it by default: each Read Partition length right after its
+ * address, before the address ACK (U-Boot reads on without draining, an5275-uart.md "Read Partition").
+ */
+export function otpReadExchangeAhead(structure: Buffer): [dir: 'tx' | 'rx', hex: string][] {
+  const parts: [dir: 'tx' | 'rx', hex: string][] = [];
+  const addr = ['f2 00 00 00 00 f2', 'f2 00 00 01 00 f3', 'f2 00 00 02 00 f0', 'f2 00 00 03 00 f1'];
+  for (let k = 0; k < 4; k++) {
+    const n = k < 3 ? 256 : 8;
+    parts.push(['tx', '12 ed'], ['rx', '79'], ['tx', addr[k]!], ['tx', k < 3 ? 'ff 00' : '07 f8'], ['rx', '79']);
+    parts.push(['rx', `79${structure.subarray(k * 256, k * 256 + n).toString('hex')}`]);
+  }
+  return parts;
+}
+
 /** Download of `data` to `op` in packets of 256 (an5275-uart.md "Download"), each ACKed. */
 export function downloadExchange(op: number, data: Buffer): [dir: 'tx' | 'rx', hex: string][] {
   const parts: [dir: 'tx' | 'rx', hex: string][] = [];

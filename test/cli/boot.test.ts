@@ -1,21 +1,14 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { runCli, type CliRun } from '../helpers/cli.js';
 import { describe, expect, it } from 'vitest';
 import { parseCapture } from '../../src/capture/format.js';
 import { startProgress } from '../../src/cli/progress.js';
 import { writeBootFiles } from '../boot/boot-files.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
-function cli(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const env = { ...process.env };
-  delete env.STM32MP_PORT;
-  const r = spawnSync(process.execPath, ['dist/bin/stm32mp-uart.js', ...args], { cwd: ROOT, encoding: 'utf8', env });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const cli = (...args: string[]): CliRun => runCli(args);
 
 function tmp(): string {
   return mkdtempSync(join(tmpdir(), 'boot-cli-'));

@@ -1,23 +1,14 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { ROOT, runCli, type CliRun } from '../helpers/cli.js';
 import { describe, expect, it } from 'vitest';
 import { parseCapture } from '../../src/capture/format.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
-function cli(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  return cliWithEnv({}, ...args);
-}
+const cli = (...args: string[]): CliRun => runCli(args);
 
-function cliWithEnv(extra: Record<string, string>, ...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const env = { ...process.env, ...extra };
-  if (!('STM32MP_PORT' in extra)) delete env.STM32MP_PORT;
-  const r = spawnSync(process.execPath, ['dist/bin/stm32mp-uart.js', ...args], { cwd: ROOT, encoding: 'utf8', env });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const cliWithEnv = (env: Record<string, string>, ...args: string[]): CliRun => runCli(args, { env });
 
 describe('info', () => {
   it('describes the emulated STM32MP15 in U-Boot as JSON, and says on stderr that it is emulated', () => {

@@ -1,17 +1,12 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { ROOT, runCli, type CliRun } from '../helpers/cli.js';
 import { describe, expect, it } from 'vitest';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const FIXTURE = 'test/fixtures/stm32mp157c-dk2-otp.bin';
 
-function cli(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['dist/bin/stm32mp-uart.js', ...args], { cwd: ROOT, encoding: 'utf8' });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const cli = (...args: string[]): CliRun => runCli(args);
 
 function tempFile(name: string, bytes: Buffer): string {
   const path = join(mkdtempSync(join(tmpdir(), 'otp-show-')), name);

@@ -1,35 +1,27 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { ByteLengthParser } from '@serialport/parser-byte-length';
 import { SerialPort } from 'serialport';
 import { afterEach, describe, expect, it } from 'vitest';
+import { startEmulateProcess, stopProcess } from '../helpers/cli.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const DK2 = readFileSync(new URL('../fixtures/stm32mp157c-dk2-otp.bin', import.meta.url));
 const GET_ANSWER = '790840000102031112213179';
 
 let child: ChildProcess | undefined;
 
 afterEach(async () => {
-  if (child && child.exitCode === null && child.pid) {
-    process.kill(child.pid, 'SIGTERM');
-    await new Promise((resolve) => child!.once('exit', resolve));
-  }
+  if (child) await stopProcess(child);
   child = undefined;
 });
 
-/** Starts `stm32mp-uart emulate` and resolves with the first stdout line. */
+/** Starts `stm32mp-uart emulate` and resolves with its first stdout line. */
 async function startEmulator(args: string[]): Promise<string> {
-  child = spawn(process.execPath, ['dist/bin/stm32mp-uart.js', 'emulate', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  const lines = createInterface({ input: child.stdout! });
-  return new Promise((resolve, reject) => {
-    lines.once('line', resolve);
-    child!.once('exit', (code) => reject(new Error(`emulate exited with ${code}`)));
-  });
+  const started = await startEmulateProcess(args);
+  child = started.child;
+  return started.firstLine;
 }
 
 /** Collects bytes from the port until `done` says so (or fails after a generous real-time bound). */
@@ -78,9 +70,7 @@ describe('stm32mp-uart emulate (a board on a pseudo-terminal)', () => {
       await new Promise((resolve) => port.close(resolve));
     }
 
-    const exited = new Promise<number | null>((resolve) => child!.once('exit', resolve));
-    process.kill(child!.pid!, 'SIGTERM');
-    expect(await exited).toBe(0);
+    expect(await stopProcess(child!)).toBe(0);
     expect(readFileSync(saved).equals(DK2)).toBe(true);
   });
 

@@ -18,20 +18,31 @@ export function runCli(args: string[], options: { env?: Record<string, string>; 
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** Starts `stm32mp-uart emulate` and resolves with the pty path from its first stdout line. */
-export function startEmulateProcess(args: string[] = []): Promise<{ port: string; child: ChildProcess }> {
+/**
+ * Starts `stm32mp-uart emulate` and resolves once its first stdout line is complete (a chunk may end
+ * inside "/dev/pts/12"), with that line and the pty path in it (plain or `{"port":...}`).
+ */
+export function startEmulateProcess(args: string[] = []): Promise<{ port: string; firstLine: string; child: ChildProcess }> {
   const child = spawn(process.execPath, [BIN, 'emulate', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   return new Promise((resolve, reject) => {
     let text = '';
     child.on('exit', (code) => reject(new Error(`emulate exited (${code}) before printing its port: ${text}`)));
     child.stdout!.on('data', (chunk: Buffer) => {
       text += chunk.toString();
-      // Only a whole first line: a partial "/dev/pts/1" may be the start of "/dev/pts/12".
       const newline = text.indexOf('\n');
       if (newline < 0) return;
-      const m = /(\/dev\/[^\s"]+)/.exec(text.slice(0, newline));
-      if (m) resolve({ port: m[1]!, child });
+      const firstLine = text.slice(0, newline);
+      const m = /(\/dev\/[^\s"]+)/.exec(firstLine);
+      if (m) resolve({ port: m[1]!, firstLine, child });
       else reject(new Error(`emulate printed no port on its first line: ${text}`));
     });
   });
+}
+
+/** Ends a process this test started (by its pid) and waits for it to exit. */
+export async function stopProcess(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+  if (child.exitCode !== null || child.signalCode !== null || !child.pid) return child.exitCode;
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  process.kill(child.pid, signal);
+  return exited;
 }

@@ -84,10 +84,31 @@ describe('commands through the runner', () => {
     await expect(link.readMemory(0, 4)).rejects.toThrow(/ROM code/);
   });
 
-  it('re-syncs after a NACK and retries a read with the same bytes', async () => {
+  it('re-syncs after a NACK and retries a read with the same bytes (lock-step: no length after the NACK)', async () => {
+    const { transport, link, clock } = setup(
+      [
+        { tx: '12ed', rx: '79' },
+        { tx: 'f200000300f1', rx: '1f' },
+        { tx: '7f', rx: '79' },
+        { tx: '7f', rx: '79' }, // confirming re-sync
+        { tx: '12ed', rx: '79' },
+        { tx: 'f200000300f1', rx: '79' },
+        { tx: '07f8', rx: `79 ${data8}` },
+      ],
+      { sendAhead: false },
+    );
+    const data = await drive(clock, link.readPartition(0xf2, 768, 8));
+    expect(data.toString('hex')).toBe(data8);
+    expect(transport.remainingSteps).toBe(0);
+  });
+
+  it('sends the Read Partition length ahead of the address ACK by default, and re-syncs over it after a NACK', async () => {
+    // U-Boot NACKs a bad address XOR and goes back to its loop: the length sent ahead (07 f8, no
+    // command code) reaches the loop as a stray pair that the re-sync's drain and NACK handling absorb.
     const { transport, link, clock } = setup([
       { tx: '12ed', rx: '79' },
       { tx: 'f200000300f1', rx: '1f' },
+      { tx: '07f8', rx: '' },
       { tx: '7f', rx: '79' },
       { tx: '7f', rx: '79' }, // confirming re-sync
       { tx: '12ed', rx: '79' },
@@ -97,6 +118,25 @@ describe('commands through the runner', () => {
     const data = await drive(clock, link.readPartition(0xf2, 768, 8));
     expect(data.toString('hex')).toBe(data8);
     expect(transport.remainingSteps).toBe(0);
+  });
+
+  it('keeps the lock-step exchange for the lengths whose N-1 byte is a command code or 0x7F', async () => {
+    // If the address were NACKed, `N-1 ~(N-1)` would reach U-Boot's loop as a real command (or a sync).
+    for (const length of [1, 2, 3, 4, 18, 19, 34, 50, 128]) {
+      const lengthHex = Buffer.from([length - 1, ~(length - 1) & 0xff]).toString('hex');
+      const { transport, link, clock } = setup([
+        { tx: '12ed', rx: '79' },
+        { tx: 'f200000000f2', rx: '1f' },
+        { tx: '7f', rx: '79' },
+        { tx: '7f', rx: '79' },
+        { tx: '12ed', rx: '79' },
+        { tx: 'f200000000f2', rx: '79' },
+        { tx: lengthHex, rx: `79 ${'00'.repeat(length)}` },
+      ]);
+      const data = await drive(clock, link.readPartition(0xf2, 0, length));
+      expect(data.length, `length ${length}`).toBe(length);
+      expect(transport.writes, `length ${length}`).toEqual(['12ed', 'f200000000f2', '7f', '7f', '12ed', 'f200000000f2', lengthHex]);
+    }
   });
 
   it('re-syncs after a timeout mid-answer and retries the read', async () => {
@@ -242,6 +282,15 @@ describe('events and logs', () => {
     expect(done).toMatchObject({ command: 'Read Partition', ok: true, attempts: 1, args: { partition: '0xf2 OTP', offset: 256, length: 8 } });
     expect((done as { latencyMs: number[] }).latencyMs).toHaveLength(3);
     expect(logger.lines.filter((l) => l.level === 'debug' && l.msg === 'Read Partition: ok')).toHaveLength(1);
+    // command, its ACK, address and length (sent ahead), the address ACK, the ACK that starts the data, the data.
+    expect(logger.lines.filter((l) => l.level === 'trace').map((l) => l.obj.dir)).toEqual(['tx', 'rx', 'tx', 'tx', 'rx', 'rx', 'rx']);
+    expect(tx[2]).toMatchObject({ fields: { length: 8, sentAhead: true } });
+  });
+
+  it('logs the lock-step order when send-ahead is off', async () => {
+    const logger = memoryLogger();
+    const { link, clock } = setup([{ tx: '12ed', rx: '79' }, { tx: 'f200000100f3', rx: '79' }, { tx: '07f8', rx: `79 ${data8}` }], { logger, sendAhead: false });
+    await drive(clock, link.readPartition(0xf2, 256, 8));
     expect(logger.lines.filter((l) => l.level === 'trace').map((l) => l.obj.dir)).toEqual(['tx', 'rx', 'tx', 'rx', 'tx', 'rx', 'rx']);
   });
 });

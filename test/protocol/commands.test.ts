@@ -6,7 +6,7 @@ import { decodeGetPhase, getPhaseSpec } from '../../src/protocol/get-phase.js';
 import { getVersionSpec } from '../../src/protocol/get-version.js';
 import { decodeGet, getSpec } from '../../src/protocol/get.js';
 import { readMemorySpec } from '../../src/protocol/read-memory.js';
-import { readPartitionSpec } from '../../src/protocol/read-partition.js';
+import { lengthMayGoAhead, readPartitionSpec } from '../../src/protocol/read-partition.js';
 import { startSpec } from '../../src/protocol/start.js';
 import { ScriptIo } from './script-io.js';
 import { failure } from '../link/scripted-transport.js';
@@ -112,6 +112,39 @@ describe('Read Partition', () => {
     const io = new ScriptIo('1f');
     await expect(readPartitionSpec.exchange(io, 0xf2, 0, 256)).rejects.toBeInstanceOf(NackError);
     expect(io.sent.length).toBe(1);
+  });
+
+  it('waits for the address ACK before the length when the link is lock-step', async () => {
+    const io = new ScriptIo(`79 79 ${'ab'.repeat(8)}`, Infinity, false);
+    await readPartitionSpec.exchange(io, 0xf2, 768, 8);
+    expect(io.order).toEqual(['tx:f200000300f1', 'rx:79', 'tx:07f8', 'rx:79', `rx:${'ab'.repeat(8)}`]);
+  });
+
+  it('sends the length right after the address when the link may send ahead', async () => {
+    const io = new ScriptIo(`79 79 ${'ab'.repeat(256)}`, Infinity, true);
+    await readPartitionSpec.exchange(io, 0xf2, 0, 256);
+    expect(io.order).toEqual(['tx:f200000000f2', 'tx:ff00', 'rx:79', 'rx:79', `rx:${'ab'.repeat(256)}`]);
+  });
+
+  it('still reports the NACK of the address after a length sent ahead', async () => {
+    const io = new ScriptIo('1f', Infinity, true);
+    await expect(readPartitionSpec.exchange(io, 0xf2, 0, 8)).rejects.toBeInstanceOf(NackError);
+    expect(io.sentHex).toBe('f200000000f2 07f8');
+  });
+
+  it('keeps lock-step for lengths that would be a command (or a sync) if the address were NACKed', async () => {
+    for (const length of [1, 2, 3, 4, 18, 19, 34, 50, 128]) {
+      const io = new ScriptIo('1f', Infinity, true);
+      await expect(readPartitionSpec.exchange(io, 0xf2, 0, length)).rejects.toBeInstanceOf(NackError);
+      expect(io.sentHex, `length ${length}`).toBe('f200000000f2');
+    }
+  });
+});
+
+describe('lengthMayGoAhead', () => {
+  it('refuses exactly the lengths whose N-1 is a U-Boot command code or 0x7F', () => {
+    const refused = Array.from({ length: 256 }, (_, i) => i + 1).filter((n) => !lengthMayGoAhead(n));
+    expect(refused).toEqual([1, 2, 3, 4, 18, 19, 34, 50, 128]);
   });
 });
 

@@ -8,9 +8,18 @@ import { checkAck } from '../../src/protocol/frame.js';
  */
 export class ScriptIo implements CommandIo {
   readonly sent: Buffer[] = [];
+  /** Every send and read in order: `tx:<hex>` and `rx:<hex>`, to check what went before which answer. */
+  readonly order: string[] = [];
   private answer: Buffer;
-  /** Bytes that count as "already received" for `available` (Download's early NACK). */
-  constructor(answerHex: string, private readonly availableAfterSends = Infinity) {
+  /**
+   * `availableAfterSends`: bytes count as "already received" for `available` after that many sends
+   * (Download's early NACK). `sendAhead`: what the link passes (absent = lock-step).
+   */
+  constructor(
+    answerHex: string,
+    private readonly availableAfterSends = Infinity,
+    readonly sendAhead?: boolean,
+  ) {
     this.answer = Buffer.from(answerHex.replace(/\s+/g, ''), 'hex');
   }
 
@@ -28,12 +37,14 @@ export class ScriptIo implements CommandIo {
 
   async send(frame: Uint8Array): Promise<void> {
     this.sent.push(Buffer.from(frame));
+    this.order.push(`tx:${Buffer.from(frame).toString('hex')}`);
   }
 
   async read(n: number, what: string): Promise<Buffer> {
     if (this.answer.length < n) throw new TimeoutError(`script ran out reading ${what}`, this.answer);
     const out = this.answer.subarray(0, n);
     this.answer = this.answer.subarray(n);
+    this.order.push(`rx:${out.toString('hex')}`);
     return out;
   }
 

@@ -1,33 +1,21 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseCapture } from '../../src/capture/format.js';
 import { emulatedBoardFuses } from '../../src/operations/provision/emulated-fuses.js';
-import { BIN, ROOT, runCli } from '../helpers/cli.js';
+import { runCli, startEmulateProcess, stopProcess } from '../helpers/cli.js';
 import { emulatedUid, tempDir, writePlan } from './helpers.js';
 
 const children: ChildProcess[] = [];
-afterAll(() => {
-  for (const c of children) if (c.exitCode === null) process.kill(c.pid!, 'SIGTERM');
+afterAll(async () => {
+  await Promise.all(children.map((c) => stopProcess(c)));
 });
 
-/**
- * Starts `stm32mp-uart emulate` and resolves with the pty path once its first stdout line is complete
- * (waiting for the newline: a chunk may end inside "/dev/pts/12").
- */
-function startEmulate(args: string[]): Promise<{ port: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, [BIN, 'emulate', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  return new Promise((resolve, reject) => {
-    let text = '';
-    child.on('exit', (code) => reject(new Error(`emulate exited (${code}) before printing its port: ${text}`)));
-    child.stdout!.on('data', (chunk: Buffer) => {
-      text += chunk.toString();
-      const newline = text.indexOf('\n');
-      if (newline >= 0) resolve({ port: text.slice(0, newline).trim(), child });
-    });
-  });
+async function startEmulate(args: string[]): Promise<{ port: string; child: ChildProcess }> {
+  const started = await startEmulateProcess(args);
+  children.push(started.child);
+  return started;
 }
 
 /** Host → board Download commands (0x31 0xCE) in a capture's tx bytes. */

@@ -1,6 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { BIN, ROOT, startEmulateProcess, stopProcess } from '../helpers/cli.js';
 import { hasSocat } from './socat-pair.js';
 
 /**
@@ -8,12 +8,10 @@ import { hasSocat } from './socat-pair.js';
  * pseudo-terminal, and `stm32mp-uart info --port <pty>` talks to it through serialport, as it would
  * to a USB-serial adapter. The socat variant adds a relay between the two, as a second tty layer.
  */
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const BIN = 'dist/bin/stm32mp-uart.js';
 const children: ChildProcess[] = [];
 
-afterEach(() => {
-  for (const c of children.splice(0)) c.kill();
+afterEach(async () => {
+  await Promise.all(children.splice(0).map((c) => stopProcess(c)));
 });
 
 /** Starts a process and resolves with the first match of `pattern` in its output (stdout or stderr). */
@@ -32,8 +30,10 @@ function startAndWaitFor(cmd: string, args: string[], pattern: RegExp, stream: '
 }
 
 /** `emulate` prints the pty path on its first stdout line. */
-function startEmulator(...args: string[]): Promise<string> {
-  return startAndWaitFor(process.execPath, [BIN, 'emulate', ...args], /^[^\n]*?(\/dev\/\S+)/, 'stdout');
+async function startEmulator(...args: string[]): Promise<string> {
+  const { port, child } = await startEmulateProcess(args);
+  children.push(child);
+  return port;
 }
 
 function infoJson(port: string): Record<string, unknown> {
