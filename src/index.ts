@@ -53,6 +53,7 @@ export {
   programOtp,
   verifyOtpWrite,
   uidOf,
+  wordRecords,
   describeBoard,
   type OtpWriteOptions,
   type OtpWritePlan,

@@ -84,29 +84,6 @@ export function toCapture(events: ByteEvent[], options: ImportOptions, port: str
   return { header: { format: CAPTURE_FORMAT, version: CAPTURE_VERSION, baud, parity: 'even', port, started }, chunks };
 }
 
-/** Splits one CSV line (RFC 4180 quoting: "a,b" and "" inside quotes). */
-export function splitCsvLine(line: string): string[] {
-  const out: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i]!;
-    if (quoted) {
-      if (c === '"' && line[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      out.push(field);
-      field = '';
-    } else field += c;
-  }
-  out.push(field);
-  return out.map((f) => f.trim());
-}
-
 const ESCAPES: Readonly<Record<string, number>> = { n: 0x0a, r: 0x0d, t: 0x09, '0': 0x00, '\\': 0x5c, "'": 0x27, '"': 0x22, a: 0x07, b: 0x08, f: 0x0c, v: 0x0b };
 
 /** A character as an analyzer prints it in ASCII mode: `A`, `\n`, `\x7f`, optionally in single quotes. */

@@ -1,5 +1,6 @@
 import type { Direction } from '../transport/transport.js';
-import { flip, invalid, parseCharValue, splitCsvLine, toCapture, type ByteEvent, type ImportedCapture, type ImportOptions } from './import-common.js';
+import { parseCsv } from '../util/csv.js';
+import { flip, invalid, parseCharValue, toCapture, type ByteEvent, type ImportedCapture, type ImportOptions } from './import-common.js';
 
 /**
  * Saleae Logic 2 "Async Serial" analyzer export (Data table → Export to CSV):
@@ -45,14 +46,14 @@ const ERROR_COLUMNS = [
  */
 export function parseSaleae(text: string, options: ImportOptions, dir: Direction | undefined, warnings: string[] = []): ByteEvent[] {
   const source = options.source ?? 'saleae export';
-  const lines = text.split('\n').map((l) => l.replace(/\r$/, ''));
-  const headerIndex = lines.findIndex((l) => l.trim() !== '');
-  if (headerIndex < 0) throw invalid(source, undefined, 'empty file');
-  const cols = splitCsvLine(lines[headerIndex]!).map((c) => c.toLowerCase());
+  const records = parseCsv(text, (line, message) => invalid(source, line, message)).map((r) => ({ line: r.line, cells: r.cells.map((c) => c.trim()) }));
+  const header = records[0];
+  if (!header) throw invalid(source, undefined, 'empty file');
+  const cols = header.cells.map((c) => c.toLowerCase());
   const logic2 = cols.includes('start_time') && cols.includes('data');
   const logic1 = cols.includes('time [s]') && cols.includes('value');
   if (!logic2 && !logic1) {
-    throw invalid(source, headerIndex + 1, 'not a Saleae async serial export: expected the header "name,type,start_time,duration,data" (Logic 2) or "Time [s],Value,..." (Logic 1)');
+    throw invalid(source, header.line, 'not a Saleae async serial export: expected the header "name,type,start_time,duration,data" (Logic 2) or "Time [s],Value,..." (Logic 1)');
   }
   const timeCol = cols.indexOf(logic2 ? 'start_time' : 'time [s]');
   const dataCol = cols.indexOf(logic2 ? 'data' : 'value');
@@ -60,17 +61,15 @@ export function parseSaleae(text: string, options: ImportOptions, dir: Direction
   const typeCol = cols.indexOf('type');
   const errorCols = ERROR_COLUMNS.map(([col, label]) => ({ index: cols.indexOf(col), label })).filter((c) => c.index >= 0);
   const rows: { t: number; name: string; byte: number; error?: { line: number; what: string } }[] = [];
-  for (let i = headerIndex + 1; i < lines.length; i++) {
-    if (lines[i]!.trim() === '') continue;
-    const f = splitCsvLine(lines[i]!);
+  for (const { line, cells: f } of records.slice(1)) {
     if (typeCol >= 0 && f[typeCol] !== undefined && f[typeCol]!.toLowerCase() !== 'data') continue; // framing errors, markers
     const t = Number(f[timeCol]);
     const byte = parseValue(f[dataCol] ?? '');
-    if (!Number.isFinite(t)) throw invalid(source, i + 1, `start time ${JSON.stringify(f[timeCol] ?? '')} is not a number of seconds`);
-    if (byte === undefined) throw invalid(source, i + 1, `data ${JSON.stringify(f[dataCol] ?? '')} is not a byte (0x7F, 127, 0b01111111 or '\\x7f')`);
+    if (!Number.isFinite(t)) throw invalid(source, line, `start time ${JSON.stringify(f[timeCol] ?? '')} is not a number of seconds`);
+    if (byte === undefined) throw invalid(source, line, `data ${JSON.stringify(f[dataCol] ?? '')} is not a byte (0x7F, 127, 0b01111111 or '\\x7f')`);
     const flagged = errorCols.filter((c) => (f[c.index] ?? '') !== '').map((c) => c.label || f[c.index]!.toLowerCase());
     const row: (typeof rows)[number] = { t: t * 1e6, name: nameCol >= 0 ? (f[nameCol] ?? '') : '', byte };
-    if (flagged.length > 0) row.error = { line: i + 1, what: flagged.join(' and ') };
+    if (flagged.length > 0) row.error = { line, what: flagged.join(' and ') };
     rows.push(row);
   }
   if (rows.length === 0) throw invalid(source, undefined, 'no data rows');

@@ -245,6 +245,31 @@ export async function writeOtp(link: Link, options: OtpWriteOptions): Promise<Ot
   return { outcome: 'written', plan, after, checks, statusErrors: statusErrorsOf(after) };
 }
 
+/** One requested word: before, what the plan asks, after (when read back), skipped when already done. */
+export interface WordRecord {
+  id: number;
+  before: { value: number; status: number };
+  /** The value after programming and the locks the plan adds. */
+  requested: { value: number; locks: string[] };
+  after: { value: number; status: number } | null;
+  /** Value and locks were already on the board: left out of the request. */
+  skipped: boolean;
+}
+
+/** The per-word record of a plan (JSON results, provisioning reports), with the read-back when known. */
+export function wordRecords(plan: OtpWritePlan, after: OtpStructure | undefined): WordRecord[] {
+  return plan.request.words.map((w) => {
+    const a = after?.words[w.id];
+    return {
+      id: w.id,
+      before: { value: w.currentValue, status: w.currentStatus },
+      requested: { value: w.newValue, locks: w.locksToAdd },
+      after: a ? { value: a.value, status: a.status } : null,
+      skipped: w.alreadyDone,
+    };
+  });
+}
+
 /** Named words of the current structure, for plans and audit lines. */
 export function describeBoard(s: OtpStructure, soc: SocFamily): Record<string, unknown> {
   return decodeNamedWords(s, soc) as Record<string, unknown>;

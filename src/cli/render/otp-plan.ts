@@ -1,4 +1,4 @@
-import type { OtpWritePlan, OtpWriteResult, WordCheck } from '../../index.js';
+import { wordRecords, type OtpWritePlan, type OtpWriteResult, type WordCheck } from '../../index.js';
 
 const hex = (n: number): string => `0x${(n >>> 0).toString(16).toUpperCase().padStart(8, '0')}`;
 
@@ -49,16 +49,7 @@ export function otpWriteJson(r: OtpWriteResult): Record<string, unknown> {
     outcome: r.outcome,
     soc: r.plan.soc,
     uid: r.plan.uid,
-    words: r.plan.request.words.map((w) => {
-      const after = r.after?.words[w.id];
-      return {
-        id: w.id,
-        before: { value: w.currentValue, status: w.currentStatus },
-        requested: { value: w.newValue, locks: w.locksToAdd },
-        after: after ? { value: after.value, status: after.status } : null,
-        skipped: w.alreadyDone,
-      };
-    }),
+    words: wordRecords(r.plan, r.after),
     risks: r.plan.risks,
     checks: r.checks,
     statusErrors: r.statusErrors,

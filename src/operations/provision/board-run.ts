@@ -7,7 +7,7 @@ import { appendAuditRecord } from '../audit-log.js';
 import { bootIfRequested } from '../boot.js';
 import { openBoard, type BoardSession } from '../open-board.js';
 import { readOtp } from '../otp-read.js';
-import { checkBrickRisks, planOtpWrite, uidOf, writeOtp, type OtpWritePlan, type WordCheck } from '../otp-write.js';
+import { checkBrickRisks, planOtpWrite, uidOf, wordRecords, writeOtp, type OtpWritePlan, type WordCheck } from '../otp-write.js';
 import { MacPool, type MacAddressState, type MacPoolState } from './mac-pool.js';
 import { boardMac, macPoolEdit, resolveBoardEdits, type ResolvedValue } from './resolve.js';
 import type { BoardPlan, BoardResult, BoardStage, ProvisionOptions, ProvisionTarget, WordRecord } from './types.js';
@@ -135,7 +135,7 @@ export class BoardRun {
   async settle(result: 'dry-run' | 'cancelled'): Promise<BoardResult> {
     const otp = this.planned!.otp;
     const err = result === 'cancelled' ? new CancelledError('CANCELLED', 'the run was not confirmed: nothing was written') : undefined;
-    this.final = this.finish(result, words(otp, undefined), err);
+    this.final = this.finish(result, wordRecords(otp, undefined), err);
     await this.close();
     return this.final;
   }
@@ -156,7 +156,7 @@ export class BoardRun {
       if (plan.otp.pending === 0) {
         // Value and locks of every word are on the board already: nothing is reserved or sent.
         if (plan.mac?.reused) await this.markPool(plan.mac.address, 'burnt');
-        this.final = this.finish('nothing-to-do', words(plan.otp, this.current));
+        this.final = this.finish('nothing-to-do', wordRecords(plan.otp, this.current));
       } else {
         if (this.pool) {
           this.stage('reserving');
@@ -179,12 +179,12 @@ export class BoardRun {
           onPlan: (p) => (finalPlan = p),
         });
         if (reserved) await this.markPool(reserved.mac, 'burnt');
-        this.final = this.finish(result.outcome === 'written' ? 'ok' : 'nothing-to-do', words(finalPlan, result.after));
+        this.final = this.finish(result.outcome === 'written' ? 'ok' : 'nothing-to-do', wordRecords(finalPlan, result.after));
       }
     } catch (err) {
       if (reserved) await this.markPool(reserved.mac, 'failed').catch(() => {});
       const after = await this.afterFailure(err, finalPlan);
-      this.final = this.finish('failed', words(finalPlan, after), err);
+      this.final = this.finish('failed', wordRecords(finalPlan, after), err);
     } finally {
       stopWatching();
     }
@@ -195,7 +195,7 @@ export class BoardRun {
 
   /** A failure before the plan: the board's result (and audit line unless a dry run). */
   async fail(err: unknown): Promise<BoardResult> {
-    const before = this.planned ? words(this.planned.otp, undefined) : [];
+    const before = this.planned ? wordRecords(this.planned.otp, undefined) : [];
     this.final = this.finish('failed', before, err);
     await this.close();
     if (!this.options.dryRun) await this.audit();
@@ -275,16 +275,3 @@ function describeError(err: unknown): { code: string; message: string; exitCode:
   return { code: 'INTERNAL', message: err instanceof Error ? err.message : String(err), exitCode: ExitCode.LINK };
 }
 
-/** The per-word record of a plan, with the values after the write when known. */
-function words(plan: OtpWritePlan, after: OtpStructure | undefined): WordRecord[] {
-  return plan.request.words.map((w) => {
-    const a = after?.words[w.id];
-    return {
-      id: w.id,
-      before: { value: w.currentValue, status: w.currentStatus },
-      requested: { value: w.newValue, locks: w.locksToAdd },
-      after: a ? { value: a.value, status: a.status } : null,
-      skipped: w.alreadyDone,
-    };
-  });
-}

@@ -7,6 +7,9 @@ import type { LockOptions } from './file-lock.js';
 import type { MacAddressState } from './mac-pool.js';
 import type { ProvisionPlan } from './plan.js';
 import type { ResolvedValue } from './resolve.js';
+import type { WordRecord } from '../otp-write.js';
+
+export type { WordRecord };
 
 /** Where a board is in its run, as the live table shows it. */
 export type BoardStage = 'queued' | 'opening' | 'booting' | 'reading' | 'planned' | 'waiting' | 'reserving' | 'writing' | 'verifying' | 'done' | 'failed';
@@ -30,15 +33,6 @@ export interface BoardPlan {
   otp: OtpWritePlan;
 }
 
-export interface WordRecord {
-  id: number;
-  before: { value: number; status: number };
-  /** The value after programming and the locks the plan adds. */
-  requested: { value: number; locks: string[] };
-  after: { value: number; status: number } | null;
-  /** Value and locks were already on the board: left out of the request. */
-  skipped: boolean;
-}
 
 export interface BoardResult {
   port: string;

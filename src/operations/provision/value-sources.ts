@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { parseCsv as parseCsvRecords, type CsvRecord } from '../../util/csv.js';
 import { InputError } from '../../errors.js';
 
 /**
@@ -25,47 +26,9 @@ function planInvalid(message: string, path: string): InputError {
   return new InputError('PLAN_INVALID', message, { details: { path } });
 }
 
-/** RFC 4180 records: quoted fields with "" escapes, CRLF or LF line ends; blank lines skipped. */
-export function parseCsv(text: string): { line: number; cells: string[] }[] {
-  const records: { line: number; cells: string[] }[] = [];
-  let cells: string[] = [];
-  let field = '';
-  let quoted = false;
-  let line = 1;
-  let recordLine = 1;
-  const endRecord = (): void => {
-    cells.push(field);
-    if (cells.length > 1 || cells[0]!.trim() !== '') records.push({ line: recordLine, cells });
-    cells = [];
-    field = '';
-  };
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else {
-        if (c === '\n') line++;
-        field += c;
-      }
-    } else if (c === '"' && field.trim() === '') {
-      field = '';
-      quoted = true;
-    } else if (c === ',') {
-      cells.push(field);
-      field = '';
-    } else if (c === '\n' || c === '\r') {
-      if (c === '\r' && text[i + 1] === '\n') i++;
-      endRecord();
-      line++;
-      recordLine = line;
-    } else field += c;
-  }
-  if (quoted) throw new InputError('PLAN_INVALID', `line ${recordLine}: a quoted field is not closed`, { details: { line: recordLine } });
-  if (field !== '' || cells.length > 0) endRecord();
-  return records;
+/** RFC 4180 records (src/util/csv.ts), an unclosed quote being a PLAN_INVALID error. */
+export function parseCsv(text: string): CsvRecord[] {
+  return parseCsvRecords(text, (line, message) => new InputError('PLAN_INVALID', `line ${line}: ${message}`, { details: { line } }));
 }
 
 /** Reads a CSV with a header line, indexed by its `key` column (board UIDs). */
