@@ -10,7 +10,7 @@
  * ├─ InputError       exit 2  bad input or usage, or a request the fuses cannot take (nothing sent)
  * │    USAGE, FILE, OTP_SIZE, OTP_VERSION, OTP_ALIGN, OTP_REFUSED, IMAGE_INVALID,
  * │    LAYOUT_INVALID, CAPTURE_INVALID, PLAN_INVALID, PLAN_VALUE_MISSING, POOL_EXHAUSTED, POOL_LOCKED,
- * │    POOL_STATE_INVALID, MAC_PRESENT, PMIC_SIZE
+ * │    POOL_STATE_INVALID, MAC_PRESENT, DUPLICATE_UID, PMIC_SIZE
  * ├─ VerifyError      exit 3  read-back verification failed   VERIFY_FAILED
  * └─ CancelledError   exit 4  declined / no confirmation / brick risk without --force
  *      CANCELLED, NO_CONFIRMATION, BRICK_RISK

@@ -1,9 +1,21 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawn as spawnPty } from '@lydell/node-pty';
 import { describe, expect, it } from 'vitest';
 import { emulatedUid, tempDir, writePlan } from '../provision/helpers.js';
 import { BIN, ROOT, runCli } from '../helpers/cli.js';
+import { writeBootFiles } from '../boot/boot-files.js';
+import { parseCapture } from '../../src/capture/format.js';
+
+const DK2_FUSES = join(ROOT, 'test/fixtures/stm32mp157c-dk2-otp.bin');
+
+/** Host → board Download commands (0x31 0xCE) in a capture's tx bytes. */
+function downloadsInCapture(file: string): number {
+  const tx = Buffer.concat(parseCapture(readFileSync(file, 'utf8')).chunks.filter((c) => c.dir === 'tx').map((c) => c.data));
+  let n = 0;
+  for (let i = 0; i + 1 < tx.length; i++) if (tx[i] === 0x31 && tx[i + 1] === 0xce) n++;
+  return n;
+}
 
 /** Runs the CLI on a pseudo-terminal (stdin and stderr are TTYs), answering `answer` to the question. */
 function runOnTty(args: string[], answer: string): Promise<{ exitCode: number; output: string }> {
@@ -98,6 +110,71 @@ describe('stm32mp-uart provision', () => {
     const r = await runOnTty(['provision', '--plan', writePlan(dir), '--port', 'emulator:1'], 'no');
     expect(r.exitCode).toBe(4);
     expect(r.output).toContain('1 cancelled');
-    expect(() => readFileSync(join(dir, 'mac-pool.json'))).toThrow();
+    expect(r.output).toMatch(/emulator:1 +cancelled/);
+    expect(r.output).not.toContain('Audit log:');
+    expect(JSON.parse(readFileSync(join(dir, 'mac-pool.json'), 'utf8')).addresses).toEqual([]);
+  });
+
+  it('refuses an audit log it cannot write before any board is opened: exit 2, no stack trace', () => {
+    const dir = tempDir();
+    const r = runCli(['provision', '--plan', writePlan(dir), '--port', 'emulator:1', '--port', 'emulator:2', '--yes', '--audit-log', '/nonexistent/x.jsonl']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('error [FILE]');
+    expect(r.stderr).not.toMatch(/^\s+at /m);
+    expect(r.stdout).toBe('');
+    expect(existsSync(join(dir, 'mac-pool.json'))).toBe(false);
+  });
+
+  it('says why a board was refused even when the reason takes several lines', () => {
+    const dir = tempDir();
+    // The DK2 as shipped: word 59 holds bits that 0x1 lacks.
+    const plan = writePlan(dir, { version: 1, edits: [{ op: 'write', word: 59, value: '0x00000001' }] });
+    const r = runCli(['provision', '--plan', plan, '--port', 'emulator:1', '--fuses', DK2_FUSES, '--yes']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^emulator:1 +failed .*\[OTP_REFUSED\].*word 59: .*\[/m);
+    expect(r.stderr).toMatch(/^ {2}emulator:1 \(UID [0-9a-f]{24}\): \[OTP_REFUSED\] .*word 59: .*\[/m);
+  });
+
+  it('checks a bad --boot layout once, before opening any port', () => {
+    const dir = tempDir();
+    const r = runCli(['provision', '--plan', writePlan(dir), '--port', 'emulator:1', '--port', 'emulator:2', '--yes', '--boot', join(dir, 'FlashLayout.tsv')]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('error [FILE]');
+    expect(r.stdout).toBe('');
+    expect(existsSync(join(dir, 'provision-audit.jsonl'))).toBe(false);
+  });
+
+  it('boots emulated boards from their ROM code with --boot', () => {
+    const dir = tempDir();
+    const boot = writeBootFiles(join(dir, 'boot'));
+    const record = join(dir, 'run.jsonl');
+    const r = runCli(['provision', '--plan', writePlan(dir), '--port', 'emulator:1', '--yes', '--json', '--boot', boot.layoutPath, '--record', record]);
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout).result).toBe('ok');
+    // FSBL (13 packets) + FIP + flashlayout, then the 4 packets of the OTP request.
+    expect(downloadsInCapture(record)).toBeGreaterThan(13 + 4);
+  });
+
+  it('refuses the same board named twice (emulator and emulator:1) and an empty --port', () => {
+    const dir = tempDir();
+    const twice = runCli(['provision', '--plan', writePlan(dir), '--port', 'emulator', '--port', 'emulator:1', '--yes']);
+    expect(twice.status).toBe(2);
+    expect(twice.stderr).toContain('error [USAGE]');
+    expect(twice.stderr).toContain('emulator:1');
+    const empty = runCli(['provision', '--plan', writePlan(dir), '--port', '', '--yes']);
+    expect(empty.status).toBe(2);
+    expect(empty.stderr).toContain('error [USAGE]');
+    expect(existsSync(join(dir, 'mac-pool.json'))).toBe(false);
+  });
+
+  it('injects emulator faults into one board with --board-faults N=FAULTS', () => {
+    const dir = tempDir();
+    const r = runCli(['provision', '--plan', writePlan(dir), '--port', 'emulator:1', '--port', 'emulator:2', '--board-faults', '2=otp-no-program', '--yes', '--json']);
+    expect(r.status).toBe(3);
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(Object.fromEntries(lines.map((l) => [l.port, l.error?.code ?? l.result]))).toEqual({ 'emulator:1': 'ok', 'emulator:2': 'VERIFY_FAILED' });
+    const unknown = runCli(['provision', '--plan', writePlan(dir), '--port', 'emulator:1', '--board-faults', '3=otp-no-program', '--yes']);
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toContain('error [USAGE]');
   });
 });

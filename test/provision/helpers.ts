@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseFaultPlan } from '../../src/emulator/faults.js';
@@ -60,4 +60,17 @@ export function emulatedTargets(n: number, faults: Record<number, string> = {}, 
 /** Download commands the board accepted (board.log, code 0x31). */
 export function downloadsIn(board: EmulatedBoard): number {
   return board.log.filter((e) => e.kind === 'command' && e.code === 0x31).length;
+}
+
+/** `fuses` (an OTP structure file: 8-byte header, then value + status per word) with one word set. */
+export function withWord(fuses: Buffer, word: number, value: number, status = 0): Buffer {
+  const out = Buffer.from(fuses);
+  out.writeUInt32LE(value >>> 0, 8 + 8 * word);
+  out.writeUInt32LE(status >>> 0, 8 + 8 * word + 4);
+  return out;
+}
+
+/** The audit log of `dir` (provision-audit.jsonl), one object per line. */
+export function auditLines(path: string): Record<string, any>[] {
+  return readFileSync(path, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
 }

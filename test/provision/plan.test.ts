@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadProvisionPlan, parseProvisionPlan, planSchemaPath } from '../../src/operations/provision/plan.js';
 import { resolveBoardEdits } from '../../src/operations/provision/resolve.js';
-import { parseCsv } from '../../src/operations/provision/value-sources.js';
+import { parseCsv, parseU32 } from '../../src/operations/provision/value-sources.js';
+import { SchemaChecker } from '../../src/operations/provision/schema-check.js';
 import { decodeOtpStructure } from '../../src/otp/structure.js';
 import { emulatedBoardFuses } from '../../src/operations/provision/emulated-fuses.js';
 import { SMALLEST_PLAN, emulatedUid, tempDir, writePlan } from './helpers.js';
@@ -50,6 +51,27 @@ describe('the provisioning plan', () => {
       message: expect.stringContaining('must be one of "write", "write-lock", "fwrite", "lock", "sticky", not "burn"'),
     });
     expect(await planError({ version: 1, edits: [{ op: 'write', word: 70 }] })).toMatchObject({ path: '$.edits[0]', message: expect.stringContaining('"value" is missing') });
+  });
+
+  it('refuses a pool edit on words that hold no MAC, and a pool state in a folder that does not exist', async () => {
+    expect(await planError({ ...SMALLEST_PLAN, edits: [{ op: 'write', words: [59, 60], from: 'macPool' }] })).toMatchObject({ code: 'PLAN_INVALID', path: '$.edits[0].words' });
+    expect(await planError({ ...SMALLEST_PLAN, edits: [{ op: 'write', words: [58, 57], from: 'macPool' }] })).toMatchObject({ code: 'PLAN_INVALID', path: '$.edits[0].words' });
+    // MAC1 of an STM32MP13 (words 58-59) is a MAC too.
+    await expect(parseProvisionPlan({ ...SMALLEST_PLAN, edits: [{ op: 'write', words: [58, 59], from: 'macPool' }] }, { baseDir: tempDir() })).resolves.toBeDefined();
+    expect(await planError({ ...SMALLEST_PLAN, macPool: { ...SMALLEST_PLAN.macPool, state: 'pool/mac-pool.json' } })).toMatchObject({ code: 'FILE', message: expect.stringContaining('pool') });
+  });
+
+  it('refuses in the shipped schema, as in the code, a decimal value above 32 bits', () => {
+    const checker = new SchemaChecker(JSON.parse(readFileSync(planSchemaPath(), 'utf8')));
+    const plan = (value: unknown): unknown => ({ version: 1, edits: [{ op: 'write', word: 70, value }] });
+    for (const bad of ['4294967296', '9999999999', '0x100000000', 4294967296]) {
+      expect(checker.check(plan(bad)), String(bad)).not.toEqual([]);
+      expect(parseU32(bad)).toBeNull();
+    }
+    for (const good of ['4294967295', '0', '000004294967295', '0x00000000FFFFFFFF', ' 42 ', '0b1', 4294967295]) {
+      expect(checker.check(plan(good)), String(good)).toEqual([]);
+      expect(parseU32(good)).not.toBeNull();
+    }
   });
 
   it('reads values from a CSV keyed by board UID and from a binary file, relative to the plan', async () => {

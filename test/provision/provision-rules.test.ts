@@ -29,13 +29,13 @@ describe('provisioning: confirmation, dry run and per-board refusals', () => {
       ['dry-run', { mac: '02:00:00:00:00:11', reused: false, state: 'preview' }],
       ['dry-run', { mac: '02:00:00:00:00:12', reused: false, state: 'preview' }],
     ]);
-    expect(run.boards[0]!.words.map((w) => [w.id, w.requested.value, w.skipped])).toEqual([[57, 2], [58, 0x1000], [70, 0x1234]].map((x) => [...x, false]));
+    expect(run.boards[0]!.words.map((w) => [w.id, w.requested!.value, w.skipped])).toEqual([[57, 2], [58, 0x1000], [70, 0x1234]].map((x) => [...x, false]));
     expect(boards.map(downloadsIn)).toEqual([0, 0, 0]);
     expect(existsSync(join(dir, 'mac-pool.json'))).toBe(false);
     expect(existsSync(join(dir, 'provision-audit.jsonl'))).toBe(false);
   });
 
-  it('asks once for the whole run with every plan; declined, nothing is reserved or sent (exit 4)', async () => {
+  it('asks once for the whole run with every plan; declined, nothing is sent and no address stays reserved (exit 4)', async () => {
     const dir = tempDir();
     const plan = await loadProvisionPlan(writePlan(dir));
     const { targets, boards } = emulatedTargets(2);
@@ -46,7 +46,8 @@ describe('provisioning: confirmation, dry run and per-board refusals', () => {
     expect(run.exitCode).toBe(4);
     expect(run.boards.map((b) => [b.result, b.error?.code])).toEqual([['cancelled', 'CANCELLED'], ['cancelled', 'CANCELLED']]);
     expect(boards.map(downloadsIn)).toEqual([0, 0]);
-    expect(existsSync(join(dir, 'mac-pool.json'))).toBe(false);
+    // Reserved before the question, given back when it was declined.
+    expect(JSON.parse(readFileSync(join(dir, 'mac-pool.json'), 'utf8')).addresses).toEqual([]);
   });
 
   it('refuses a board that already has another MAC, and the board whose pool ran dry, and burns the rest', async () => {

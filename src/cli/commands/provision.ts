@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { posix } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import {
   DEFAULT_AUDIT_LOG,
@@ -23,17 +24,35 @@ import { action } from '../run.js';
 interface ProvisionArgs extends GlobalArgs, WriteSafetyArgs {
   plan: string;
   boot?: string;
+  'board-faults'?: string[];
 }
 
-/** Every --port given (yargs makes an array of a repeated option). */
+/**
+ * Every --port given (yargs makes an array of a repeated option), named as the run will name it: a
+ * bare `emulator` is `emulator:N`, N its position among the emulated ports; a path is normalised.
+ * The same board twice (`emulator` and `emulator:1`, `/dev/ttyUSB0` and `/dev//ttyUSB0`) and an
+ * empty name are refused before anything is opened.
+ */
 function portsOf(args: GlobalArgs): string[] {
   const given = ([] as unknown[]).concat(args.port ?? []).map(String);
-  const ports = given.length ? given : [resolvePortName(undefined)];
-  const named = new Set<string>();
-  for (const p of ports) {
-    if (p !== 'emulator' && named.has(p)) throw new InputError('USAGE', `--port ${p} is given twice: each board needs its own port`);
-    named.add(p);
-  }
+  const raw = given.length ? given : [resolvePortName(undefined)];
+  let emulated = 0;
+  const ports = raw.map((p) => {
+    if (p.trim() === '') throw new InputError('USAGE', '--port is empty: name a serial port (e.g. /dev/ttyUSB0) or emulator:N');
+    const index = emulatorIndex(p, emulated + 1);
+    if (index !== undefined) {
+      emulated++;
+      return `emulator:${index}`;
+    }
+    return p.startsWith('/') ? posix.normalize(p) : p;
+  });
+  const seen = new Map<string, string>();
+  raw.forEach((p, i) => {
+    const name = ports[i]!;
+    const other = seen.get(name);
+    if (other !== undefined) throw new InputError('USAGE', `--port ${p} names the same board as --port ${other} (${name}): each board needs its own port`, { details: { port: name } });
+    seen.set(name, p);
+  });
   return ports;
 }
 
@@ -44,17 +63,31 @@ function recordPath(base: string, index: number, count: number): string {
   return dot > 0 ? `${base.slice(0, dot)}.${index + 1}${base.slice(dot)}` : `${base}.${index + 1}`;
 }
 
+/** --board-faults N=FAULTS (repeatable): the fault plan of emulator:N, after the --faults of every board. */
+function boardFaultsOf(args: ProvisionArgs, ports: readonly string[]): Map<number, string> {
+  const out = new Map<number, string>();
+  for (const item of ([] as unknown[]).concat(args['board-faults'] ?? []).map(String)) {
+    const m = /^(\d+)=(.+)$/.exec(item.trim());
+    if (!m) throw new InputError('USAGE', `--board-faults ${item}: write N=FAULTS, e.g. 2=abort-cmd:14 for emulator:2`);
+    const n = Number(m[1]);
+    if (!ports.includes(`emulator:${n}`)) throw new InputError('USAGE', `--board-faults ${item}: emulator:${n} is not one of the ports (${ports.join(', ')})`);
+    parseFaultPlan(m[2]!); // refused now (exit 2), not when the board opens
+    out.set(n, out.has(n) ? `${out.get(n)},${m[2]}` : m[2]!);
+  }
+  return out;
+}
+
 /**
  * --port values → targets. Emulated ports (`emulator`, `emulator:N`) are independent in-process
  * boards; each gets its own UID (word 15 + N) and, without --fuses, a blank MAC (emulated-fuses.ts).
- * A bare `emulator` takes its position among the emulated ports as N.
+ * With --boot they start at the ROM code, as `withBoard` does for one board.
  */
 function targetsOf(args: ProvisionArgs, ctx: CliContext): ProvisionTarget[] {
   const ports = portsOf(args);
+  const boardFaults = boardFaultsOf(args, ports);
   const soc = args.soc === 'mp13' ? 'STM32MP13' : 'STM32MP15';
   let base: Buffer | undefined;
-  let emulated = 0;
-  return ports.map((given, i) => {
+  return ports.map((port, i) => {
     const common = {
       serial: { baudRate: args.baud, parity: args.parity },
       syncTimeoutMs: args.timeout,
@@ -62,20 +95,20 @@ function targetsOf(args: ProvisionArgs, ctx: CliContext): ProvisionTarget[] {
       logger: ctx.logger,
       ...(args.record ? { record: recordPath(args.record, i, ports.length) } : {}),
     };
-    const index = emulatorIndex(given, emulated + 1);
-    if (index === undefined) return { port: given, open: common };
-    emulated++;
+    const index = emulatorIndex(port, 0);
+    if (index === undefined) return { port, open: common };
     if (args.fuses && !base) base = readFuses(args.fuses);
+    const faults = [args.faults, boardFaults.get(index)].filter((f): f is string => f !== undefined).join(',');
     return {
-      port: `emulator:${index}`,
+      port,
       open: {
         ...common,
         emulator: {
           soc,
-          stage: args.stage,
+          stage: args.boot ? 'rom' : args.stage,
           firmware: args.firmware,
           fuses: emulatedBoardFuses(index, { soc, ...(base ? { base, keepMac: true } : {}) }),
-          ...(args.faults ? { faults: parseFaultPlan(args.faults) } : {}),
+          ...(faults ? { faults: parseFaultPlan(faults) } : {}),
         },
       },
     };
@@ -97,9 +130,15 @@ export const provisionCommand: CommandModule<GlobalArgs, ProvisionArgs> = {
     withWriteSafetyOptions(y)
       .option('plan', { type: 'string', demandOption: true, describe: 'The plan (JSON, schema: stm32mp-uart/plan.schema.json); its paths are relative to it' })
       .option('boot', { type: 'string', describe: 'Boot each board to U-Boot first with this FlashLayout.tsv (serial boot)' })
+      .option('board-faults', {
+        type: 'string',
+        array: true,
+        describe: 'Emulated boards only: N=FAULTS injects FAULTS (as --faults) into emulator:N alone; repeatable',
+      })
       .example('$0 provision --plan plan.json --port /dev/ttyUSB0 --port /dev/ttyUSB1', 'Two boards in parallel; asks once (type BURN)')
       .example('$0 provision --plan plan.json --port /dev/ttyUSB0 --dry-run', "Show the board's resolved plan; nothing is written or reserved")
       .example('$0 provision --plan plan.json --port emulator:1 --port emulator:2 --yes --json', 'Two emulated boards, one JSON line per board')
+      .example('$0 provision --plan plan.json --port emulator:1 --port emulator:2 --board-faults 2=abort-cmd:14 --yes', 'Emulated board 2 answers ABORT to its 14th command (Start 0xF2)')
       .epilogue(
         'Exit code: 0 only when every board succeeded; otherwise the most severe failure: 3 (verification) > 1 (link) > 2 (refused input) > 4 (cancelled). ' +
           `The audit log (one JSON line per board: UID, port, words before/after, pool address, result, timings) is --audit-log FILE, by default ${DEFAULT_AUDIT_LOG} next to the plan; --no-audit-log turns it off. ` +

@@ -1,4 +1,5 @@
 import type { BoardStage, ProvisionEvent } from '../../index.js';
+import { oneLine } from './provision-text.js';
 
 /**
  * The live table of a provisioning run on stderr: one line per port (stage, progress, UID, result),
@@ -78,7 +79,7 @@ export function createProvisionTable(ports: readonly string[], options: TableOpt
           const r = e.result;
           row.uid = r.uid ?? row.uid;
           row.progress = '';
-          row.result = r.error ? `${r.result}: [${r.error.code}] ${r.error.message.split('\n')[0]}` : `${r.result}${r.pool ? ` MAC ${r.pool.mac}` : ''}`;
+          row.result = r.error ? `${r.result}: [${r.error.code}] ${oneLine(r.error.message)}` : `${r.result}${r.pool ? ` MAC ${r.pool.mac}` : ''}${r.warnings ? ' (warning: see the results)' : ''}`;
           if (options.tty) draw(true);
           else if (r.result !== 'dry-run') options.write(`${line(row)}\n`);
           break;

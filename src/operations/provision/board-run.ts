@@ -1,22 +1,25 @@
-import { CancelledError, ExitCode, InputError, isStm32mpError, type Stm32mpError } from '../../errors.js';
+import { CancelledError, ExitCode, InputError, isStm32mpError } from '../../errors.js';
 import { Command } from '../../protocol/constants.js';
 import type { SocFamily } from '../../protocol/constants.js';
 import type { OtpStructure } from '../../otp/structure.js';
+import type { OtpEdit } from '../../otp/request.js';
 import { silentLogger } from '../../util/logger.js';
 import { appendAuditRecord } from '../audit-log.js';
-import { bootIfRequested } from '../boot.js';
+import { bootToUBoot, type PreparedBoot } from '../boot.js';
 import { openBoard, type BoardSession } from '../open-board.js';
 import { readOtp } from '../otp-read.js';
 import { checkBrickRisks, planOtpWrite, uidOf, wordRecords, writeOtp, type OtpWritePlan, type WordCheck } from '../otp-write.js';
-import { MacPool, type MacAddressState, type MacPoolState } from './mac-pool.js';
-import { boardMac, macPoolEdit, resolveBoardEdits, type ResolvedValue } from './resolve.js';
-import type { BoardPlan, BoardResult, BoardStage, ProvisionOptions, ProvisionTarget, WordRecord } from './types.js';
+import { auditRecord, describeError, readWordRecords } from './board-records.js';
+import { MacPool, type MacAddressState, type MacPoolState, type MacReservation } from './mac-pool.js';
+import { boardMac, macPoolEdit, macReachable, resolveBoardEdits, type ResolvedValue } from './resolve.js';
+import type { BoardPlan, BoardResult, BoardStage, BoardWordRecord, ProvisionOptions, ProvisionTarget } from './types.js';
 
 /**
- * One board of a provisioning run, in two halves around the run's single confirmation:
- * `prepare` (open, boot if asked, read UID and OTP) and `makePlan` (resolve the plan, codec
- * refusals, brick risks), then `burn` (reserve the pool address, write + verify through writeOtp,
- * mark the address, audit). Every failure ends this board only: it becomes the board's result.
+ * One board of a provisioning run, around the run's single confirmation: `prepare` (open, boot if
+ * asked, read UID and OTP), `makePlan` (resolve the plan with a previewed pool address, codec
+ * refusals, brick risks), `reserved` (the address the pool recorded for it, before the question),
+ * then `burn` (write + verify through writeOtp, mark the address, audit). Every failure ends this
+ * board only: it becomes the board's result, and no method after `prepare` throws past the run.
  */
 export class BoardRun {
   readonly port: string;
@@ -25,18 +28,24 @@ export class BoardRun {
   private uid: string | null = null;
   private current: OtpStructure | undefined;
   private planned: BoardPlan | undefined;
+  /** The edits of the plan, resolved for this board and its address (what writeOtp is given). */
+  private edits: OtpEdit[] = [];
   private final: BoardResult | undefined;
   private readonly started = performance.now();
   private readonly timings: { openMs?: number; bootMs?: number; readMs?: number; writeMs?: number } = {};
   private poolInfo: BoardResult['pool'];
   private values: ResolvedValue[] = [];
-  /** When `burn` began: reservation, write, verify and pool marking count as the write time. */
+  private readonly warnings: string[] = [];
+  private auditWritten = false;
+  /** When `burn` began: write, verify and pool marking count as the write time. */
   private writeStarted: number | undefined;
 
   constructor(
     private readonly target: ProvisionTarget,
     private readonly options: ProvisionOptions,
     private readonly pool: MacPool | undefined,
+    /** The boot files, read and checked once for the run before any board was opened. */
+    private readonly boot?: PreparedBoot,
   ) {
     this.port = target.port;
   }
@@ -47,6 +56,25 @@ export class BoardRun {
 
   get plan(): BoardPlan | undefined {
     return this.planned;
+  }
+
+  /** The UID read from the board (after `prepare`). */
+  get boardUid(): string | null {
+    return this.uid;
+  }
+
+  /** An audit line was appended for this board. */
+  get audited(): boolean {
+    return this.auditWritten;
+  }
+
+  /**
+   * The board needs its pool address recorded before the question: it will be written, or it gets
+   * an address that is not its own yet.
+   */
+  get wantsAddress(): boolean {
+    const p = this.planned;
+    return p?.mac !== undefined && (p.otp.pending > 0 || !p.mac.reused);
   }
 
   private stage(stage: BoardStage): void {
@@ -73,12 +101,18 @@ export class BoardRun {
     const open = this.target.openSession ?? (() => openBoard({ logger, ...this.target.open, port: this.port }));
     this.session = await this.timed('openMs', open);
     const session = this.session;
-    if (this.options.boot) {
+    const boot = this.boot;
+    if (boot) {
       this.stage('booting');
       await this.timed('bootMs', () =>
-        bootIfRequested(session, this.options.boot, (e) => {
-          if (e.type === 'progress') this.progress('booting', e.sent, e.total, e.name);
-        }, { logger }),
+        bootToUBoot(session.link, {
+          ...boot,
+          names: boot.files,
+          logger,
+          onEvent: (e) => {
+            if (e.type === 'progress') this.progress('booting', e.sent, e.total, e.name);
+          },
+        }),
       );
     }
     this.stage('reading');
@@ -89,45 +123,91 @@ export class BoardRun {
     if (!this.uid) throw new InputError('OTP_SIZE', 'the OTP read has no UID words (13-15)');
   }
 
-  /** The pool address this board would get: its own, or the next free one not in `taken`. */
-  previewMac(state: MacPoolState, taken: Set<string>): { address: string; reused: boolean } {
-    const own = MacPool.entryOf(state, this.uid!);
-    if (own) return { address: own.mac, reused: true };
-    const next = this.pool!.nextFree(state, taken);
-    if (next === undefined) {
-      throw new InputError('POOL_EXHAUSTED', `the MAC pool ${this.pool!.spec.start} + ${this.pool!.spec.count} has no free address left for this board`, { details: { state: this.pool!.spec.statePath } });
+  /**
+   * Resolves the plan for this board and checks it (MAC already set, codec refusals, brick risks).
+   * With a pool, the address is the board's own or the first free one not in `taken`; it is added to
+   * `taken` only once the plan passed, so a refused board never uses up an address — the preview
+   * (in --port order) is then exactly what `MacPool.reserveMany` gives the same boards in that order.
+   */
+  makePlan(poolState: MacPoolState | undefined, taken: Set<string>): BoardPlan {
+    let mac: BoardPlan['mac'];
+    let state: MacAddressState | 'preview' = 'preview';
+    if (this.pool && poolState) {
+      const own = MacPool.entryOf(poolState, this.uid!);
+      this.checkBoardMac(own?.mac);
+      if (own) {
+        mac = { address: own.mac, reused: true, reserved: false };
+        state = own.state;
+      } else {
+        const next = this.pool.nextFree(poolState, taken);
+        if (next === undefined) {
+          throw new InputError('POOL_EXHAUSTED', `the MAC pool ${this.pool.spec.start} + ${this.pool.spec.count} has no free address left for this board`, { details: { state: this.pool.spec.statePath } });
+        }
+        mac = { address: next, reused: false, reserved: false };
+      }
     }
-    taken.add(next);
-    return { address: next, reused: false };
+    const plan = this.planWith(mac);
+    if (mac) {
+      if (!mac.reused) taken.add(mac.address);
+      this.poolInfo = { mac: mac.address, reused: mac.reused, state };
+    }
+    this.stage('planned');
+    return plan;
   }
 
-  /** Resolves the plan for this board and checks it (codec refusals, MAC already set, brick risks). */
-  makePlan(poolState: MacPoolState | undefined, taken: Set<string>): BoardPlan {
-    const soc = this.soc!;
-    const current = this.current!;
-    const uid = this.uid!;
-    let mac: BoardPlan['mac'];
-    if (this.pool && poolState) {
-      const onBoard = boardMac(this.options.plan, soc, current);
-      const own = MacPool.entryOf(poolState, uid);
-      if (onBoard !== undefined && onBoard !== own?.mac) {
-        const words = macPoolEdit(this.options.plan)!.words;
-        throw new InputError(
-          'MAC_PRESENT',
-          `the board already has MAC ${onBoard} in words ${words.join(', ')}${own ? `, not ${own.mac} that the pool gave it` : ', and the pool has no address for it'}: a pool address cannot be burnt over it`,
-          { details: { uid, mac: onBoard, ...(own ? { poolMac: own.mac } : {}) } },
-        );
-      }
-      mac = this.previewMac(poolState, taken);
+  /**
+   * The pool recorded `r` for this board (before the question). Normally the address previewed; if
+   * another process took that one between the snapshot and the lock, the plan is made again for the
+   * address this board now holds — so the question shows, and the board gets, the recorded one.
+   */
+  reserved(r: MacReservation): void {
+    const mac = { address: r.entry.mac, reused: r.reused, reserved: true };
+    if (r.entry.mac !== this.planned!.mac?.address) {
+      this.checkBoardMac(r.reused ? r.entry.mac : undefined);
+      this.planWith(mac);
+    } else {
+      this.planned = { ...this.planned!, mac };
     }
-    const resolved = resolveBoardEdits(this.options.plan, { soc, uid, current, ...(mac ? { mac: mac.address } : {}) });
-    this.values = resolved.values;
-    const otp = planOtpWrite(current, resolved.edits, soc);
+    this.poolInfo = { mac: mac.address, reused: mac.reused, state: r.entry.state };
+    this.options.onEvent?.({ type: 'reserved', port: this.port, uid: this.uid!, mac: mac.address, reused: mac.reused });
+  }
+
+  /** Forget the pool address (its reservation was given back, or never made). */
+  dropAddress(): void {
+    this.poolInfo = undefined;
+  }
+
+  /**
+   * A MAC already in the words the pool writes is refused unless the programming only has to finish
+   * it: the board's own pool address, reachable by setting bits (a write that stopped half way).
+   */
+  private checkBoardMac(own: string | undefined): void {
+    const { plan } = this.options;
+    const onBoard = boardMac(plan, this.soc!, this.current!);
+    if (onBoard === undefined || (own !== undefined && macReachable(plan, this.soc!, this.current!, own))) return;
+    const words = macPoolEdit(plan)!.words;
+    throw new InputError(
+      'MAC_PRESENT',
+      `the board already has MAC ${onBoard} in words ${words.join(', ')}${own ? `, which cannot become ${own} that the pool gave it (bits would go 1→0)` : ', and the pool has no address for it'}: a pool address cannot be burnt over it`,
+      { details: { uid: this.uid, mac: onBoard, ...(own ? { poolMac: own } : {}) } },
+    );
+  }
+
+  /** Resolve → codec plan → brick-risk gate, for the given address; the plan becomes this board's. */
+  private planWith(mac: BoardPlan['mac']): BoardPlan {
+    const soc = this.soc!;
+    const uid = this.uid!;
+    // A board refused here keeps no plan and no values: its audit line must not name an address
+    // that then goes to another board.
+    this.planned = undefined;
+    this.values = [];
+    const resolved = resolveBoardEdits(this.options.plan, { soc, uid, current: this.current!, ...(mac ? { mac: mac.address } : {}) });
+    const otp = planOtpWrite(this.current!, resolved.edits, soc);
     checkBrickRisks(otp, this.options.force);
+    this.values = resolved.values;
+    this.edits = resolved.edits;
     this.planned = { port: this.port, uid, soc, ...(mac ? { mac } : {}), values: resolved.values, otp };
-    if (mac) this.poolInfo = { mac: mac.address, reused: mac.reused, state: 'preview' };
     this.options.onEvent?.({ type: 'planned', port: this.port, plan: this.planned });
-    this.stage('planned');
     return this.planned;
   }
 
@@ -135,16 +215,16 @@ export class BoardRun {
   async settle(result: 'dry-run' | 'cancelled'): Promise<BoardResult> {
     const otp = this.planned!.otp;
     const err = result === 'cancelled' ? new CancelledError('CANCELLED', 'the run was not confirmed: nothing was written') : undefined;
-    this.final = this.finish(result, wordRecords(otp, undefined), err);
+    this.finish(result, wordRecords(otp, undefined), err);
     await this.close();
-    return this.final;
+    return this.publish();
   }
 
-  /** Reserve → write + verify → mark → audit. Never throws: a failure is the board's result. */
+  /** Write + verify → mark → audit, with the address reserved before the question. Never throws. */
   async burn(): Promise<BoardResult> {
     const plan = this.planned!;
     const session = this.session!;
-    let reserved: { mac: string; reused: boolean } | undefined;
+    const mac = plan.mac;
     let finalPlan: OtpWritePlan = plan.otp;
     this.writeStarted = performance.now();
     const stopWatching = session.link.onEvent((e) => {
@@ -154,22 +234,13 @@ export class BoardRun {
     });
     try {
       if (plan.otp.pending === 0) {
-        // Value and locks of every word are on the board already: nothing is reserved or sent.
-        if (plan.mac?.reused) await this.markPool(plan.mac.address, 'burnt');
-        this.final = this.finish('nothing-to-do', wordRecords(plan.otp, this.current));
+        // Value and locks of every word are on the board already: nothing is sent.
+        if (mac?.reused) await this.markPool(mac.address, 'burnt');
+        this.finish('nothing-to-do', wordRecords(plan.otp, this.current));
       } else {
-        if (this.pool) {
-          this.stage('reserving');
-          const r = await this.pool.reserve(plan.uid, this.port);
-          reserved = { mac: r.entry.mac, reused: r.reused };
-          this.poolInfo = { mac: reserved.mac, reused: reserved.reused, state: 'reserved' };
-          this.options.onEvent?.({ type: 'reserved', port: this.port, uid: plan.uid, mac: reserved.mac, reused: reserved.reused });
-        }
-        const edits = resolveBoardEdits(this.options.plan, { soc: plan.soc, uid: plan.uid, current: this.current!, ...(reserved ? { mac: reserved.mac } : {}) });
-        this.values = edits.values;
         this.stage('writing');
         const result = await writeOtp(session.link, {
-          edits: edits.edits,
+          edits: this.edits,
           soc: plan.soc,
           force: this.options.force,
           yes: true, // the run was confirmed once for every board
@@ -178,33 +249,45 @@ export class BoardRun {
           operation: 'provision',
           onPlan: (p) => (finalPlan = p),
         });
-        if (reserved) await this.markPool(reserved.mac, 'burnt');
-        this.final = this.finish(result.outcome === 'written' ? 'ok' : 'nothing-to-do', wordRecords(finalPlan, result.after));
+        if (mac) await this.markPool(mac.address, 'burnt');
+        this.finish(result.outcome === 'written' ? 'ok' : 'nothing-to-do', wordRecords(finalPlan, result.after));
       }
     } catch (err) {
-      if (reserved) await this.markPool(reserved.mac, 'failed').catch(() => {});
+      if (mac) await this.markPool(mac.address, 'failed');
       const after = await this.afterFailure(err, finalPlan);
-      this.final = this.finish('failed', wordRecords(finalPlan, after), err);
+      this.finish('failed', wordRecords(finalPlan, after), err);
     } finally {
       stopWatching();
     }
     await this.close();
     await this.audit();
-    return this.final;
+    return this.publish();
   }
 
-  /** A failure before the plan: the board's result (and audit line unless a dry run). */
+  /** A failure before the write (open, boot, read, plan, reservation): the board's result and audit line (not on a dry run). Never throws. */
   async fail(err: unknown): Promise<BoardResult> {
-    const before = this.planned ? wordRecords(this.planned.otp, undefined) : [];
-    this.final = this.finish('failed', before, err);
+    const records = this.planned ? wordRecords(this.planned.otp, undefined) : this.current ? readWordRecords(this.options.plan, this.current) : [];
+    this.finish('failed', records, err);
     await this.close();
     if (!this.options.dryRun) await this.audit();
-    return this.final;
+    return this.publish();
   }
 
+  /**
+   * Records how the write of the address ended. The state is safe whatever happens here (the
+   * address stays bound to this UID), so a pool that cannot be marked (lock held, disk full) is a
+   * warning on the board's result, never its failure.
+   */
   private async markPool(mac: string, to: MacAddressState): Promise<void> {
-    await this.pool!.mark(this.uid!, mac, to);
-    this.poolInfo = { mac, reused: this.poolInfo?.reused ?? false, state: to };
+    try {
+      await this.pool!.mark(this.uid!, mac, to);
+      this.poolInfo = { mac, reused: this.poolInfo?.reused ?? false, state: to };
+    } catch (err) {
+      const e = describeError(err);
+      const text = `the MAC pool state could not be marked "${to}" for ${mac} [${e.code}] ${e.message}; the address stays bound to this board`;
+      this.warnings.push(text);
+      (this.options.logger ?? silentLogger).warn({ port: this.port, code: e.code }, text);
+    }
   }
 
   /** What the words hold after a failed write: the error's read-back, else a best-effort read. */
@@ -224,11 +307,10 @@ export class BoardRun {
     }
   }
 
-  private finish(result: BoardResult['result'], records: WordRecord[], err?: unknown): BoardResult {
+  private finish(result: BoardResult['result'], records: BoardWordRecord[], err?: unknown): void {
     const error = err === undefined ? undefined : describeError(err);
     if (this.writeStarted !== undefined) this.timings.writeMs = Math.round(performance.now() - this.writeStarted);
-    this.stage(result === 'failed' || result === 'cancelled' ? 'failed' : 'done');
-    const r: BoardResult = {
+    this.final = {
       port: this.port,
       uid: this.uid,
       ...(this.soc ? { soc: this.soc } : {}),
@@ -239,28 +321,43 @@ export class BoardRun {
       ...(error ? { error } : {}),
       timings: { ...this.timings, totalMs: Math.round(performance.now() - this.started) },
     };
+  }
+
+  /** The final stage and the result event, once the audit line is written (or could not be). */
+  private publish(): BoardResult {
+    const r = this.final!;
+    if (this.warnings.length) r.warnings = [...this.warnings];
+    this.stage(r.result === 'failed' ? 'failed' : r.result === 'cancelled' ? 'cancelled' : 'done');
     this.options.onEvent?.({ type: 'result', port: this.port, result: r });
     return r;
   }
 
+  /**
+   * Appends the board's audit line. The log was proven writable before any board was opened; if an
+   * append still fails (disk full, file replaced), the proof of this board is missing: a board that
+   * succeeded becomes failed (InputError FILE, its words still in the result), a failed one keeps its
+   * own error with a warning. Never throws.
+   */
   private async audit(): Promise<void> {
     const path = this.options.auditLog;
     const r = this.final!;
     if (!path || r.result === 'cancelled' || r.result === 'dry-run') return;
-    await appendAuditRecord(path, {
-      time: new Date().toISOString(),
-      operation: 'provision',
-      port: r.port,
-      uid: r.uid,
-      ...(r.soc ? { soc: r.soc } : {}),
-      plan: this.options.plan.source,
-      words: r.words.map((w) => ({ id: w.id, before: w.before, after: w.after, requested: w.requested, skipped: w.skipped })),
-      result: r.result === 'failed' ? 'failed' : r.result,
-      ...(r.pool ? { pool: { mac: r.pool.mac, reused: r.pool.reused, state: r.pool.state } } : {}),
-      values: r.values,
-      timings: r.timings,
-      ...(r.error ? { error: { code: r.error.code, message: r.error.message } } : {}),
-    });
+    try {
+      await appendAuditRecord(path, auditRecord(r, this.options.plan.source, this.warnings));
+      this.auditWritten = true;
+    } catch (err) {
+      const why = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+      const text = `the audit line of this board could not be appended to ${path} (${why})`;
+      if (r.result === 'failed') {
+        this.warnings.push(text);
+        return;
+      }
+      const error = new InputError('FILE', `${text}: the board's run ended "${r.result}" but is not recorded; its words before and after are in this result`, {
+        cause: err,
+        details: { file: path, result: r.result },
+      });
+      this.final = { ...r, result: 'failed', error: describeError(error) };
+    }
   }
 
   async close(): Promise<void> {
@@ -269,9 +366,3 @@ export class BoardRun {
     await s?.close().catch(() => {});
   }
 }
-
-function describeError(err: unknown): { code: string; message: string; exitCode: ExitCode } {
-  if (isStm32mpError(err)) return { code: err.code, message: err.message, exitCode: (err as Stm32mpError).exitCode };
-  return { code: 'INTERNAL', message: err instanceof Error ? err.message : String(err), exitCode: ExitCode.LINK };
-}
-

@@ -131,19 +131,48 @@ export class MacPool {
    * this returns. InputError POOL_EXHAUSTED when the pool is empty.
    */
   async reserve(uid: string, port?: string): Promise<MacReservation> {
-    return this.update<MacReservation>((state) => {
+    const [r] = await this.reserveMany([{ uid, ...(port ? { port } : {}) }]);
+    if (r instanceof InputError) throw r;
+    return r!;
+  }
+
+  /**
+   * `reserve` for several boards under one hold of the lock, in the order given (a run's --port
+   * order, so the addresses a dry run previews are the ones a real run takes). A board the pool has
+   * no address left for gets its POOL_EXHAUSTED error in its place; the others are still reserved.
+   */
+  async reserveMany(requests: readonly { uid: string; port?: string }[]): Promise<(MacReservation | InputError)[]> {
+    return this.update((state) => {
       const now = new Date().toISOString();
-      const existing = MacPool.entryOf(state, uid);
-      if (existing) return { result: { entry: { ...existing }, reused: true } };
-      const mac = this.nextFree(state);
-      if (mac === undefined) {
-        throw new InputError('POOL_EXHAUSTED', `the MAC pool ${this.spec.start} + ${this.spec.count} is exhausted (state ${this.spec.statePath}): every address went to a board`, {
-          details: { start: this.spec.start, count: this.spec.count, state: this.spec.statePath },
-        });
-      }
-      const entry: MacPoolEntry = { mac, uid, state: 'reserved', ...(port ? { port } : {}), reservedAt: now, updatedAt: now };
-      state.addresses.push(entry);
-      return { result: { entry: { ...entry }, reused: false }, write: true };
+      let write = false;
+      const result = requests.map(({ uid, port }): MacReservation | InputError => {
+        const existing = MacPool.entryOf(state, uid);
+        if (existing) return { entry: { ...existing }, reused: true };
+        const mac = this.nextFree(state);
+        if (mac === undefined) {
+          return new InputError('POOL_EXHAUSTED', `the MAC pool ${this.spec.start} + ${this.spec.count} is exhausted (state ${this.spec.statePath}): every address went to a board`, {
+            details: { start: this.spec.start, count: this.spec.count, state: this.spec.statePath },
+          });
+        }
+        const entry: MacPoolEntry = { mac, uid, state: 'reserved', ...(port ? { port } : {}), reservedAt: now, updatedAt: now };
+        state.addresses.push(entry);
+        write = true;
+        return { entry: { ...entry }, reused: false };
+      });
+      return { result, write };
+    });
+  }
+
+  /**
+   * Gives back addresses reserved for boards that were then not written (a declined run): an entry
+   * is removed only while it is still `reserved` for that UID. Nothing was sent to those boards, so
+   * the address is not on any board; after a crash instead, the reservation stays (lost, never reused).
+   */
+  async release(entries: readonly { uid: string; mac: string }[]): Promise<void> {
+    await this.update((state) => {
+      const before = state.addresses.length;
+      state.addresses = state.addresses.filter((a) => a.state !== 'reserved' || !entries.some((e) => e.uid === a.uid && e.mac === a.mac));
+      return { result: undefined, write: state.addresses.length !== before };
     });
   }
 

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InputError } from '../../errors.js';
@@ -112,6 +112,7 @@ export async function parseProvisionPlan(json: unknown, options: { baseDir?: str
     const first = start.reduce((acc, b) => acc * 256 + b, 0);
     if (first + raw.macPool.count > MAC_SPACE) throw invalid(source, [{ path: '$.macPool.count', message: `${raw.macPool.count} addresses from ${formatMac(start)} run past ff:ff:ff:ff:ff:ff` }]);
     macPool = { start: formatMac(start), count: raw.macPool.count, statePath: resolve(baseDir, raw.macPool.state) };
+    await checkStateFolder(macPool.statePath, source);
   }
 
   const edits: PlanEdit[] = [];
@@ -129,6 +130,20 @@ export async function parseProvisionPlan(json: unknown, options: { baseDir?: str
     edits.push(edit);
   }
   return { version: 1, source, baseDir, ...(macPool ? { macPool } : {}), edits, csv };
+}
+
+/**
+ * The state file is created on first use, but its folder must exist: found when the plan loads,
+ * not when the first board's reservation fails after every port was opened.
+ */
+async function checkStateFolder(statePath: string, source: string): Promise<void> {
+  const folder = dirname(statePath);
+  const info = await stat(folder).catch(() => undefined);
+  if (!info?.isDirectory()) {
+    throw new InputError('FILE', `${source}: $.macPool.state: the MAC pool state folder ${folder} does not exist (the state file is created there on first use)`, {
+      details: { file: statePath, path: '$.macPool.state' },
+    });
+  }
 }
 
 async function toPlanEdit(

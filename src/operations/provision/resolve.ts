@@ -65,6 +65,18 @@ export function boardMac(plan: ProvisionPlan, soc: SocFamily, current: OtpStruct
   return isMacUnset(bytes) ? undefined : formatMac(bytes);
 }
 
+/**
+ * Whether the MAC words on the board can still become `mac`. Programming only sets bits, so a write
+ * that stopped half way (an ABORT after word 57, before 58) is completed by the same address as long
+ * as every bit already 1 on the board is 1 in the address too.
+ */
+export function macReachable(plan: ProvisionPlan, soc: SocFamily, current: OtpStructure, mac: string): boolean {
+  const edit = macPoolEdit(plan);
+  if (!edit) return true;
+  const target = macToWords(mac, soc, macIndexFor(soc, edit.words), { current });
+  return edit.words.every((w) => ((current.words[w]?.value ?? 0) & ~target[w]!) >>> 0 === 0);
+}
+
 export function resolveBoardEdits(plan: ProvisionPlan, board: BoardFacts): BoardEdits {
   const edits: OtpEdit[] = [];
   const values: ResolvedValue[] = [];
