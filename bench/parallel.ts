@@ -27,7 +27,7 @@ export interface ParallelResult {
 async function runTogether(s: WireScenario, n: number): Promise<number> {
   const sessions: Session[] = [];
   try {
-    for (let i = 0; i < n; i++) sessions.push(await openSession(s.line, { sendAhead: !s.lockStep }));
+    for (let i = 0; i < n; i++) sessions.push(await openSession(s.line, s.lockStep ? { sendAhead: false } : {}));
     await Promise.all(sessions.map((x) => x.link.sync()));
     const t0 = performance.now();
     await Promise.all(sessions.map((x) => s.measure(x.link)));

@@ -13,6 +13,10 @@ export interface WireResult {
   minMs: number;
   maxMs: number;
   efficiency: number;
+  /** The scenario's first run in the process, before the warm-up (`WireScenario.warmUpRuns`): cold code. */
+  firstRunMs: number;
+  /** Unmeasured runs before the measured ones. */
+  warmUpRuns: number;
   txBytes: number;
   rxBytes: number;
   /** Direction changes the device forces (model.ts ROUND_TRIPS_PER_COMMAND × 2). */
@@ -26,8 +30,9 @@ export interface WireResult {
   /** Median per run of the emulated device's reaction times (its CPU, not a real board's). */
   deviceMs: number;
   /**
-   * mandatory / (measured − wireLateMs − deviceMs): the host's own efficiency, as if the wire model
-   * were exact and the emulated device answered instantly (both are the emulator's costs).
+   * Median over the runs of mandatory / (time − wire lateness − device time): the host's own
+   * efficiency, as if the wire model were exact and the emulated device answered instantly (both are
+   * the emulator's costs, not the host's).
    */
   hostEfficiency: number;
   /** Link retries over all runs (a NACKed packet, a lost answer): each run's time includes its own. */
@@ -46,7 +51,7 @@ interface Run {
 }
 
 async function runOnce(s: WireScenario): Promise<Run> {
-  const session: Session = await openSession(s.line, { sendAhead: !s.lockStep });
+  const session: Session = await openSession(s.line, s.lockStep ? { sendAhead: false } : {});
   try {
     if (s.syncFirst) await session.link.sync();
     let retries = 0;
@@ -76,6 +81,12 @@ async function runOnce(s: WireScenario): Promise<Run> {
  * require; its time still counts in that run's measurement).
  */
 export async function runWireScenario(s: WireScenario): Promise<WireResult> {
+  const warmUp = s.warmUpRuns ?? 0;
+  let firstRunMs: number | undefined;
+  for (let i = 0; i < warmUp; i++) {
+    const r = await runOnce(s);
+    firstRunMs ??= r.ms;
+  }
   const runs: Run[] = [];
   for (let i = 0; i < s.runs; i++) runs.push(await runOnce(s));
   const clean = runs.filter((r) => r.retries === 0);
@@ -93,6 +104,8 @@ export async function runWireScenario(s: WireScenario): Promise<WireResult> {
     minMs: round(min),
     maxMs: round(max),
     efficiency: efficiency(mandatory, median),
+    firstRunMs: round(firstRunMs ?? runs[0]!.ms),
+    warmUpRuns: warmUp,
     txBytes: ref.counts.txBytes,
     rxBytes: ref.counts.rxBytes,
     mandatoryTurnarounds: ref.mandatoryTurns,
@@ -100,7 +113,7 @@ export async function runWireScenario(s: WireScenario): Promise<WireResult> {
     hostGapMs: med((r) => r.hostGapMs),
     wireLateMs: med((r) => r.wireLateMs),
     deviceMs: med((r) => r.deviceMs),
-    hostEfficiency: efficiency(mandatory, median - med((r) => r.wireLateMs) - med((r) => r.deviceMs)),
+    hostEfficiency: summarize(runs.map((r) => efficiency(mandatory, r.ms - r.wireLateMs - r.deviceMs))).median,
     retries: runs.reduce((n, r) => n + r.retries, 0),
   };
 }

@@ -112,13 +112,15 @@ export function addressFrame(code: number, a: Buffer, len: number, at: FrameAt, 
   return f;
 }
 
-/** N-1 + complement (Read Partition, Read Memory). */
-export function lengthFrame(code: number, a: Buffer, at: FrameAt, truncated: boolean): LengthFrame {
+/** N-1 + complement (Read Partition, Read Memory); `ahead`: sent before the address answer. */
+export function lengthFrame(code: number, a: Buffer, at: FrameAt, truncated: boolean, ahead = false): LengthFrame {
   const length = a[0]! + 1;
   const complementOk = !truncated && ((a[0]! ^ a[1]!) & 0xff) === 0xff;
   const command = commandName(code);
   const check = truncated ? '[truncated]' : complementOk ? 'complement ok' : `complement BAD (${hex2(a[1]!)})`;
-  const f: LengthFrame = { kind: 'length', ...at, dir: 'tx', command, code, length, complementOk, summary: `${command} length: ${length} byte(s) (N-1 = ${hex2(a[0]!)}), ${check}` };
+  const when = ahead ? ', sent ahead of the address ACK' : '';
+  const f: LengthFrame = { kind: 'length', ...at, dir: 'tx', command, code, length, complementOk, summary: `${command} length: ${length} byte(s) (N-1 = ${hex2(a[0]!)}), ${check}${when}` };
+  if (ahead) f.sentAhead = true;
   if (truncated) f.truncated = true;
   return f;
 }

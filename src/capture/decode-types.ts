@@ -62,6 +62,8 @@ export interface LengthFrame extends FrameBase {
   code: number;
   length: number;
   complementOk: boolean;
+  /** Read Partition: sent before the device answered the address (the link's send-ahead). */
+  sentAhead?: boolean;
 }
 
 /** A Download packet: N-1, N data bytes, XOR. */

@@ -1,4 +1,5 @@
 import { Command, commandName, COMMAND_NAMES, Phase, Reply } from '../protocol/constants.js';
+import { lengthMayGoAhead } from '../protocol/read-partition.js';
 import { durationText, hex2, hex8, isTextByte } from './decode-content.js';
 import { addressFrame, answerFrame, dataFrame, HEX, lengthFrame, queryAnswerFrame, readAnswerFrame, strayFrame, type FrameAt } from './decode-frames.js';
 import { OtpTracker } from './decode-otp.js';
@@ -42,6 +43,8 @@ const DATA_ACK = 18;
 const START_ANSWER = 19;
 const IGNORED = 20; // host packet after the device rejected the Download target
 const BAD_COMPL = 21; // known command code + wrong complement: a NACK makes it that command, rejected
+const LEN_AHEAD = 22; // Read Partition length sent before the address answer (the link's send-ahead)
+const AHEAD_ACK = 23; // that length is complete; the address answer is still to come
 
 const ACC_MAX = 1024; // ≥ the largest frame: 0x79 + count + 256 + 0x79, or N-1 + 256 + XOR
 const STRAY_MAX = 512;
@@ -81,6 +84,10 @@ class StreamDecoder implements CaptureDecoder {
   private partition = -1;
   private offset = 0;
   private readLen = 0;
+  // The address answer that crossed a length sent ahead on the line (full duplex): -1 = none yet.
+  private aheadAnswer = -1;
+  private aheadAnswerT = 0;
+  private aheadAnswerPos = 0;
   private pendingOtp: Buffer | undefined;
   private readonly otp = new OtpTracker();
   // Time and positions.
@@ -129,12 +136,13 @@ class StreamDecoder implements CaptureDecoder {
     else if (s === BAD_COMPL) this.badPairIsStray();
     else if (s === ADDR && this.accLen > 0) this.closeAddress(true);
     else if (s === LEN && this.accLen > 0) this.closeLength(true);
+    else if (s === LEN_AHEAD) this.closeLengthAhead(true);
     else if ((s === DATA_BODY || s === DATA_LEN) && this.accLen > 0) this.closeData(true);
     else if (s === READ_BODY) this.closeRead(true);
     else if (s >= COUNT && s <= GV_OPT && this.accLen > 0) this.closeQuery(true);
     else if (s === SYNC_ANSWER) this.noAnswer('the answer to sync', true, false);
     else if (s === CMD_ACK || s === COUNT || s === GV_VERSION) this.noAnswer(`the answer to ${commandName(this.code)}`, true);
-    else if (s === ADDR_ACK || s === START_ANSWER) this.noAnswer(`the answer to the ${commandName(this.code)} address`, true);
+    else if (s === ADDR_ACK || s === START_ANSWER || s === AHEAD_ACK) this.noAnswer(`the answer to the ${commandName(this.code)} address`, true);
     else if (s === READ_FIRST) this.noAnswer(`the ${commandName(this.code)} data`, true);
     else if (s === DATA_ACK) this.noAnswer('the answer to the Download packet', true);
     this.flushStray();
@@ -222,8 +230,34 @@ class StreamDecoder implements CaptureDecoder {
         return i + k;
       }
       case ADDR_ACK:
-        if (tx) return this.hostMovedOn(i, `the answer to the ${commandName(this.code)} address`);
+        if (tx) {
+          if (this.code === Command.READ_PARTITION && lengthMayGoAhead(b + 1)) return this.openLengthAhead(i);
+          return this.hostMovedOn(i, `the answer to the ${commandName(this.code)} address`);
+        }
         this.addressAck(b, this.chunkBase + i);
+        return i + 1;
+      case LEN_AHEAD: {
+        if (!tx) {
+          if (this.aheadAnswer >= 0) {
+            // A second device byte before the length was complete: the device did not wait for it.
+            this.closeLengthAhead(true);
+            this.step = IDLE;
+            return i;
+          }
+          // The address answer, sent while the length was still on the line: kept until the
+          // length frame (which started first) is out.
+          this.aheadAnswer = b;
+          this.aheadAnswerT = this.chunkT;
+          this.aheadAnswerPos = this.chunkBase + i;
+          return i + 1;
+        }
+        const k = this.take(d, i, n);
+        if (this.need === 0) this.closeLengthAhead(false);
+        return i + k;
+      }
+      case AHEAD_ACK:
+        if (tx) return this.hostMovedOn(i, `the answer to the ${commandName(this.code)} address`);
+        this.aheadAddressAnswer(b, this.chunkT, this.chunkBase + i);
         return i + 1;
       case READ_FIRST:
         if (tx) return this.hostMovedOn(i, `the ${commandName(this.code)} data`);
@@ -625,6 +659,40 @@ class StreamDecoder implements CaptureDecoder {
     this.accLen = 0;
     this.step = READ_FIRST;
     this.emit(f);
+  }
+
+  /**
+   * Host bytes after a Read Partition address, before its answer: the length sent ahead (U-Boot
+   * ACKs the address with a plain putc and reads on, an5275-uart.md "Read Partition"). Only for a
+   * first byte `lengthMayGoAhead` allows, as the link does: a 0x7F or a command code there is a host
+   * that gave up waiting (a re-sync, a new command), decoded as before.
+   */
+  private openLengthAhead(i: number): number {
+    this.open(i);
+    this.need = 2;
+    this.aheadAnswer = -1;
+    this.step = LEN_AHEAD;
+    return i;
+  }
+
+  private closeLengthAhead(truncated: boolean): void {
+    const f = lengthFrame(this.code, this.acc, this.at(), truncated, true);
+    this.readLen = f.length;
+    this.accLen = 0;
+    this.step = AHEAD_ACK;
+    this.emit(f);
+    const b = this.aheadAnswer;
+    this.aheadAnswer = -1;
+    if (b >= 0) this.aheadAddressAnswer(b, this.aheadAnswerT, this.aheadAnswerPos);
+  }
+
+  /** The address answer after a length sent ahead: ACK → the data answer comes next. */
+  private aheadAddressAnswer(b: number, t: number, pos: number): void {
+    const nack = b === Reply.NACK;
+    const note = nack ? 'address rejected: the length sent ahead reaches the command loop as stray bytes' : undefined;
+    this.emit(answerFrame(b, 'address', this.code, t, pos, note));
+    this.strayTxSinceAnswer = nack; // the device NACKs the stray length pair next
+    this.step = b === Reply.ACK ? READ_FIRST : IDLE;
   }
 
   private closeRead(truncated: boolean): void {

@@ -20,6 +20,8 @@ export const UBOOT_LOAD_ADDRESS = 0xc2000000;
 /** The flashlayout alternate: "@FlashLayout/0x00/1*256Ke ram" (stm32prog.c `dfu_init_entities`). */
 const FLASHLAYOUT_MAX_BYTES = 0x40000;
 const PMIC_SIZE = 8;
+/** First capacity of a download store (grown by doubling). */
+const MIN_STORE_BYTES = 4096;
 /** Errno values in U-Boot's "OTP write issue %d" / "OTP read issue %d" messages. */
 const EIO = -5;
 const EINVAL = -22;
@@ -52,6 +54,8 @@ export class UBootProgram {
   private otpPart: Buffer | undefined;
   private pmicPart = Buffer.alloc(PMIC_SIZE);
   private abortPending = false;
+  /** The flash store being downloaded to: `view` (what `ctx.flash` holds) over a larger `buf`. */
+  private flashStore: { target: number; buf: Buffer; view: Buffer } | undefined;
 
   constructor(private readonly ctx: StageContext) {}
 
@@ -238,11 +242,26 @@ export class UBootProgram {
       this.fail(`DFU write failed [${EINVAL}] cnt: ${this.dfuSeq}`);
       return false;
     }
-    const old = this.cursor === 0 ? Buffer.alloc(0) : (this.ctx.flash.get(target) ?? Buffer.alloc(0));
-    const store = Buffer.alloc(Math.max(old.length, this.cursor + data.length));
-    old.copy(store);
-    data.copy(store, this.cursor);
-    this.ctx.flash.set(target, store);
+    const end = this.cursor + data.length;
+    const current = this.ctx.flash.get(target);
+    let dl = this.flashStore;
+    // A new transfer (packet 0), another target, or flash contents set from outside: a fresh store,
+    // so views handed out before keep their bytes.
+    if (this.cursor === 0 || !dl || dl.target !== target || dl.view !== current) {
+      const old = this.cursor === 0 ? undefined : current;
+      const buf = Buffer.alloc(Math.max(end, old?.length ?? 0, MIN_STORE_BYTES));
+      old?.copy(buf);
+      dl = this.flashStore = { target, buf, view: buf.subarray(0, old?.length ?? 0) };
+    }
+    if (end > dl.buf.length) {
+      // Geometric growth: each byte is copied O(1) times over a transfer, not once per packet.
+      const grown = Buffer.alloc(Math.max(end, dl.buf.length * 2));
+      dl.buf.copy(grown, 0, 0, dl.view.length);
+      dl.buf = grown;
+    }
+    data.copy(dl.buf, this.cursor);
+    dl.view = dl.buf.subarray(0, Math.max(dl.view.length, end));
+    this.ctx.flash.set(target, dl.view);
     this.dfuSeq = (this.dfuSeq + 1) & 0xffff;
     return true;
   }
@@ -280,7 +299,7 @@ export class UBootProgram {
     let ok = true;
     if (op === Phase.OTP) this.otpWrite(this.cursor, data);
     else if (op === Phase.PMIC) this.pmicWrite(this.cursor, data);
-    else ok = this.flashWrite(Buffer.from(data));
+    else ok = this.flashWrite(data);
     if (!ok) return this.answer({ result: 'abort', op, packet, length, message: this.error || 'no partition to write' });
     this.cursor += length;
     const outcome = this.answer({ result: 'ack', op, packet, length });

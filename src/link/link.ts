@@ -29,7 +29,8 @@ export interface LinkOptions {
   /**
    * Send a frame ahead of the previous frame's answer where the device reads it without draining
    * first (Read Partition's length right after its address: two turnarounds fewer per read, see
-   * `lengthMayGoAhead`). Default false: lock-step, as every command was before.
+   * `lengthMayGoAhead`). Default true; false keeps every exchange lock-step (a device that drains
+   * where U-Boot does not, or to compare timings).
    */
   sendAhead?: boolean;
 }
@@ -60,7 +61,7 @@ export class Link {
     this.syncTimeoutMs = options.syncTimeoutMs ?? DEFAULT_SYNC_TIMING.timeoutMs;
     this.answerTimeoutMs = options.answerTimeoutMs;
     this.retries = options.retries ?? 3;
-    this.sendAhead = options.sendAhead ?? false;
+    this.sendAhead = options.sendAhead ?? true;
     transport.tap((dir, _data, atMs) => {
       if (dir === 'tx') this.lastTxAtMs = atMs;
       else if (this.lastTxAtMs !== undefined) {

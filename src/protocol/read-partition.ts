@@ -15,12 +15,16 @@ export function encodePartitionAddress(partition: number, offset: number): Buffe
  * Whether the length frame may follow the address without waiting for its ACK (`io.sendAhead`).
  * U-Boot's `read_partition_command` ACKs the address with a plain putc (no drain) and then reads the
  * length, so bytes sent ahead are read, not flushed. The one path where they are not read is a NACK
- * of a corrupted address: the device flushes, answers NACK and goes back to its loop before the
- * length arrives, and the two length bytes `N-1 ~(N-1)` are then read as a command — a real one when
- * N-1 is a command code (N = 1, 2, 3, 4, 18, 19, 34, 50: Get Phase, for N = 4, would even reset a
- * board in phase 0xFF), and N-1 = 0x7F (N = 128) would be answered ACK like a sync, which the
- * host's own re-sync could take for its answer. Those lengths keep the lock-step exchange; any other
- * length becomes one stray byte pair that the device NACKs and the re-sync after the NACK drains.
+ * of a corrupted address (`goto error` → `stm32prog_serial_result`): the device flushes only what is
+ * already in its FIFO, answers NACK and goes back to its loop, usually before the length has crossed
+ * the line, and the two length bytes `N-1 ~(N-1)` are then read as a command — a real one when N-1
+ * is a command code (N = 1, 2, 3, 4, 18, 19, 34, 50: Get Phase, for N = 4, would even reset a board
+ * in phase 0xFF), and N-1 = 0x7F (N = 128) would be answered ACK like a sync, which the host's own
+ * re-sync could take for its answer. Those lengths keep the lock-step exchange. Any other length is
+ * an unknown code to the loop: `mdelay(3)`, flush, NACK, which the link's re-sync after the address
+ * NACK absorbs (a NACK to a 0x7F is stale input to it). Should the flush catch N-1 alone, ~(N-1)
+ * starts the loop and the next byte, the host's re-sync 0x7F, is its "complement": no command code
+ * XOR 0x7F is 0xFF, so that is NACKed too.
  */
 export function lengthMayGoAhead(length: number): boolean {
   return COMMAND_NAMES[length - 1] === undefined && length - 1 !== Reply.INIT;

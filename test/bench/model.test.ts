@@ -64,13 +64,13 @@ describe('the mandatory-time model', () => {
 });
 
 describe('the model against the link and the emulated board', () => {
-  it('matches the bytes and turnarounds the link really exchanges for an OTP read with send-ahead', async () => {
+  it('matches the bytes and turnarounds the link really exchanges for an OTP read (send-ahead is the default)', async () => {
     const clock = new ManualClock();
     const board = new EmulatedBoard({ soc: 'STM32MP15', clock });
     const transport = board.connect();
     await transport.open();
     transport.drain(); // the loop's unsolicited NACK
-    const link = new Link(transport, { sendAhead: true });
+    const link = new Link(transport);
     const seen: { dir: Dir; length: number }[] = [];
     transport.tap((dir, data) => seen.push({ dir, length: data.length }));
     const steps: CountedStep[] = [];

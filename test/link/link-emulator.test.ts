@@ -95,6 +95,23 @@ describe('link against the emulated board', () => {
     expect(retries()).toHaveLength(1);
   });
 
+  for (const wire of [undefined, { baud: 115_200, latencyMs: 1 }]) {
+    it(`recovers from a corrupted Read Partition address whose length went ahead (${wire ? 'wire model' : 'no wire'})`, async () => {
+      // Byte 9 is the address XOR (7f, 12 ed, f2 00 00 00 00 f2): U-Boot NACKs the address, and the
+      // length sent ahead (ff 00) reaches its loop — or its flush — instead of the data request.
+      const clean = await connect(wire ? { wire } : {});
+      await clean.run(clean.link.sync());
+      const expected = await clean.run(clean.link.readPartition(Phase.OTP, 0, 256));
+      const { link, run, retries, sentHex } = await connect({ faultText: 'corrupt-rx:9', ...(wire ? { wire } : {}) });
+      await run(link.sync());
+      expect((await run(link.readPartition(Phase.OTP, 0, 256))).equals(expected)).toBe(true);
+      expect(retries()).toEqual(['Read Partition:NACK']);
+      // The length went out right after the address, then the re-sync.
+      expect(sentHex()).toContain('12edf200000000f2ff007f');
+      expect(await run(link.getId())).toBe(0x500);
+    });
+  }
+
   it('waits out a short stall and survives a long one by re-syncing', async () => {
     const short = await connect({ faultText: 'stall:1:300' });
     await short.run(short.link.sync());
