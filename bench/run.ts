@@ -108,7 +108,8 @@ async function main(): Promise<void> {
       `host CPU per 256-byte Download packet: ${cpu.cpuUsPerPacket} µs (goal ≤ ${GOALS.cpuUsPerPacket}: ${mark(cpu.cpuUsPerPacket <= GOALS.cpuUsPerPacket)})`,
       `capture decode: ${decode.decodeMBps} MB/s median, ${decode.bestMBps} best, ${(decode.bytes / 1e6).toFixed(1)} MB (goal ≥ ${GOALS.decodeMBps}: ${mark(decode.decodeMBps >= GOALS.decodeMBps)})`,
       `four boards in parallel (OTP write + verify): ${parallel.allBoardsMs} ms vs ${parallel.oneBoardMs} ms for one, ratio ${parallel.ratio} (goal ≤ ${GOALS.parallelRatio}: ${mark(parallel.ratio <= GOALS.parallelRatio)})`,
-      `efficiency goal ≥ ${GOALS.efficiency}: ${mark(wire.every((r) => r.efficiency >= GOALS.efficiency))}`,
+      // The lock-step OTP read is there to show what send-ahead saves, not a way the tool works.
+      `efficiency goal ≥ ${GOALS.efficiency} (every scenario the tool runs; otp-read-lock-step is for comparison): ${mark(wire.filter((r) => r.name !== 'otp-read-lock-step').every((r) => r.efficiency >= GOALS.efficiency))}`,
       `machine: ${machine.cpuModel}, ${machine.cores} cores, node ${machine.node}, load ${loadAverageStart.join(' ')} → ${machine.loadAverageEnd.join(' ')}; ${(machine.totalMs / 1000).toFixed(0)} s`,
       `written: ${out}`,
       '',

@@ -10,7 +10,7 @@ import { FaultInjector, type FaultPlan } from './faults.js';
 import { EmulatorTransport } from './transport.js';
 import { DeviceUart, StopSignal } from './uart.js';
 import { UBootProgram } from './u-boot.js';
-import { Wire, type WireDirection } from './wire.js';
+import { Wire, type WireDirection, type WireOptions } from './wire.js';
 
 export { loadDefaultFuses } from './default-fuses.js';
 export type { EmulatorEvent } from './device.js';
@@ -26,7 +26,7 @@ export interface EmulatedBoardOptions {
   clock?: Clock;
   faults?: FaultPlan;
   /** Real-time wire model (issue 10); absent = immediate delivery. */
-  wire?: { baud: number; latencyMs: number };
+  wire?: WireOptions;
   /** Print U-Boot boot log text before the loop's unsolicited NACK. */
   bootLog?: boolean;
   /** The secure firmware behind partition 0xF2; default 'optee'. */

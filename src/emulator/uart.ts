@@ -129,7 +129,11 @@ export class DeviceUart {
   /** Drains the FIFO, then sends the result byte. */
   result(byte: number): void {
     this.drain();
-    this.put([byte]);
+    if (this.stopped) throw new StopSignal();
+    // The answer the other side waits for: one fresh byte, no array built to copy it from.
+    const out = Buffer.allocUnsafe(1);
+    out[0] = byte;
+    this.send(out);
   }
 
   /** A device delay (`mdelay`) on the board's clock; `stop` cancels its timer and ends it with StopSignal. */

@@ -7,6 +7,14 @@ export interface WireOptions {
   baud: number;
   /** Added once whenever the direction of traffic changes (USB adapter turnaround). */
   latencyMs: number;
+  /**
+   * On the wall clock, spin through the last few milliseconds before each chunk end instead of
+   * sleeping through most of them: the delivery is then exact to a few microseconds even where a
+   * sleep would overshoot, and the side that receives the bytes reacts with warm caches — as a
+   * board's firmware does, polling its UART (U-Boot's `stm32prog_serial_getc`). It keeps one core
+   * busy while bytes are on the wire, so only the benchmark asks for it; default false.
+   */
+  busyWait?: boolean;
 }
 
 export type WireDirection = 'to-device' | 'to-host';
@@ -31,12 +39,23 @@ interface Line {
 }
 
 /**
- * Longest stretch of wire time delivered as one piece. A whole 258-byte packet delivered at its end
- * would let a 9600-baud host pass U-Boot's 30 ms data window and fail TF-A's 20 ms inter-byte
- * timeout, the opposite of a board; slices of ≤ 2 ms keep both timers honest at a cost of one
- * timer per slice (one per ~21 bytes at 115200, one per packet at 921600), never one per byte.
+ * Longest stretch of wire time delivered as one piece of a long chunk. A whole 258-byte packet
+ * delivered at its end would let a 9600-baud host pass U-Boot's 30 ms data window and fail TF-A's
+ * 20 ms inter-byte timeout, the opposite of a board; slices of ≤ 2 ms keep both timers honest at a
+ * cost of one timer per slice (one per ~21 bytes at 115200), never one per byte.
  */
 export const WIRE_SLICE_MS = 2;
+
+/**
+ * A chunk whose whole wire time is at most this is delivered in one piece, at its end (a 258-byte
+ * Download packet at 921600 takes 3.1 ms). Its first bytes arrive late by less than this, which no
+ * device timer can tell from a progressive arrival: the shortest window that watches bytes arrive is
+ * TF-A's 20 ms per byte, and U-Boot's 30 ms Download window starts when the device starts reading,
+ * so a chunk that ends within 4 ms of its start passes or fails it the same either way. The last
+ * byte — the one the other side reacts to — is exact in both cases. Slicing such a chunk would buy
+ * nothing but a timer that, this close to the end, fires together with the end anyway.
+ */
+export const WHOLE_CHUNK_MS = 4;
 
 /**
  * A real-time UART wire (issue 10): bytes cross the line back-to-back after whatever is still on it
@@ -48,10 +67,11 @@ export const WIRE_SLICE_MS = 2;
  * never pushes the following slices back (errors do not accumulate along a chunk). On the wall
  * clock, setTimeout alone would deliver up to ~1 ms late at every turnaround — as much as the
  * adapter latency being modelled — so the end of each chunk (the byte the other side reacts to)
- * goes through `preciseTimers`: a timeout to a few ms before the due time, a sub-millisecond sleep,
- * then polling performance.now() on setImmediate. Intermediate slices only feed the device's own
- * window timers and use the plain clock timer. On any other clock (ManualClock in tests) every
- * slice is a plain clock timer, so virtual time stays exact and nothing sleeps or polls.
+ * goes through `preciseTimers`: a timeout to a few ms before the due time, then a sub-millisecond
+ * sleep (unless `busyWait`) and a spin on performance.now() to the due time, delivering in the same
+ * callback. Intermediate slices only feed the device's own window timers and use the plain clock
+ * timer; a chunk of at most `WHOLE_CHUNK_MS` is not sliced at all. On any other clock (ManualClock
+ * in tests) every slice is a plain clock timer, so virtual time stays exact and nothing sleeps.
  * `takeWireTimingStats` tells how late the ends were delivered and how long each side took to react.
  */
 export class Wire {
@@ -93,8 +113,9 @@ export class Wire {
     if (this.lastDirection !== undefined && this.lastDirection !== direction) start += this.options.latencyMs;
     this.lastDirection = direction;
     const n = bytes.length;
-    for (let i = 0; i < n; i += this.sliceBytes) {
-      const end = Math.min(n, i + this.sliceBytes);
+    const step = n * this.byteMs <= WHOLE_CHUNK_MS ? n : this.sliceBytes;
+    for (let i = 0; i < n; i += step) {
+      const end = Math.min(n, i + step);
       line.queue.push({ atMs: start + end * this.byteMs, bytes: i === 0 && end === n ? bytes : bytes.subarray(i, end), last: end === n });
     }
     line.freeAtMs = start + n * this.byteMs;
@@ -161,10 +182,14 @@ export class Wire {
       let end = next;
       for (let i = line.head + 1; !end.last && i < line.queue.length; i++) end = line.queue[i]!;
       line.endItem = end;
-      line.end = preciseTimers.at(end.atMs, () => {
-        line.end = undefined;
-        this.pump(direction, end);
-      });
+      line.end = preciseTimers.at(
+        end.atMs,
+        () => {
+          line.end = undefined;
+          this.pump(direction, end);
+        },
+        this.options.busyWait === true,
+      );
     }
     // Intermediate slices: a plain timer, and no forcing — a wall-clock timeout may fire a little
     // early, and these bytes must not arrive before their time either.
@@ -178,16 +203,50 @@ export class Wire {
  */
 export const SPIN_MARGIN_MS = 3;
 /**
- * The last stretch before a due time is polled on setImmediate: a blocking sleep overshoots by
- * ~0.1-0.2 ms on a busy machine (timer slack), polling by a few microseconds.
+ * The last stretch before a due time is spun on performance.now(): a blocking sleep overshoots (by
+ * ~0.12 ms on an idle 2-core VM, ~0.15 ms at p90, with ms outliers on a busy machine), so the sleep
+ * ends this much before the due time, plus what recent sleeps overshot (`PreciseTimers.overshootMs`).
  */
-const POLL_MS = 0.5;
+const MIN_GUARD_MS = 0.1;
+/** No more than this is spun after a sleep, whatever the sleeps overshot lately. */
+const MAX_GUARD_MS = 0.6;
 const SLEEP_CELL = new Int32Array(new SharedArrayBuffer(4));
+/** Integer work of one spin step (~0.25 µs once optimized); never allocates. */
+const SPIN_STEP = 50;
+let spinSink = 0;
+/** How long one spin step took lately, in ms (measured as the spin goes; starts pessimistic). */
+let stepMs = 0.005;
+
+function spinStep(x: number): number {
+  for (let i = 0; i < SPIN_STEP; i++) x = (x * 31 + i) | 0;
+  return x;
+}
+
+/**
+ * Spins until `atMs`. Each performance.now() allocates a heap number, and reading the clock every
+ * microsecond through a millisecond-long spin fills V8's young generation in tens of milliseconds —
+ * scavenges of ~1 ms that then land on the reactions being timed. So the spin reads the clock
+ * rarely far from the due time: it runs steps worth half the remaining time between two reads
+ * (about a dozen reads per millisecond), and single steps (~0.25 µs) near the end.
+ */
+function spinUntil(atMs: number): void {
+  let now = performance.now();
+  while (now < atMs) {
+    const steps = Math.max(1, Math.floor((atMs - now) / 2 / stepMs));
+    for (let k = 0; k < steps; k++) spinSink = spinStep(spinSink);
+    const t = performance.now();
+    // The latest rate, not an average: a preempted batch makes the next ones short at once.
+    stepMs = Math.min(0.05, Math.max(0.0001, (t - now) / steps));
+    now = t;
+  }
+}
 
 interface PreciseEntry {
   atMs: number;
   fn: () => void;
   live: boolean;
+  /** Spin the whole way from the margin instead of sleeping first (`WireOptions.busyWait`). */
+  busyWait: boolean;
 }
 
 /** Where the time beyond the wire's own went, on the wall clock (all wires of the process). */
@@ -204,23 +263,33 @@ export interface WireTimingStats {
 }
 
 /**
- * Wall-clock timers precise to a few microseconds on an idle machine, shared by every wire of the
- * process (four boards in parallel wait in one loop, not four). Entries are kept sorted by due time; one wake-up delivers
- * everything due, in order.
+ * Wall-clock timers precise to a few microseconds, shared by every wire of the process (four boards
+ * in parallel wait in one loop, not four). Entries are kept sorted by due time; one wake-up delivers
+ * everything due, in order. Far from the head's due time a setTimeout wakes the loop
+ * `SPIN_MARGIN_MS` early; from there, a wake-up that finds nothing due sleeps the thread
+ * (Atomics.wait, sub-millisecond) to just before the due time — or not at all with `busyWait` —,
+ * spins the rest on performance.now() and delivers in the same callback: no event-loop turn
+ * (polling on setImmediate costs ~4 µs a turn, more when other work is queued) sits between the
+ * due time and the delivery.
  */
 class PreciseTimers {
   private entries: PreciseEntry[] = [];
   private timeout: ReturnType<typeof setTimeout> | undefined;
   private immediate: ReturnType<typeof setImmediate> | undefined;
   private plannedAtMs = Number.POSITIVE_INFINITY;
+  /** Inside `wake`: it plans once at its end, however many entries its deliveries add. */
+  private waking = false;
+  /** What recent sleeps overshot: rises at once with a late sleep, decays slowly with good ones. */
+  private overshootMs = MIN_GUARD_MS;
 
-  at(atMs: number, fn: () => void): Timer {
-    const entry: PreciseEntry = { atMs, fn, live: true };
+  at(atMs: number, fn: () => void, busyWait: boolean): Timer {
+    const entry: PreciseEntry = { atMs, fn, live: true, busyWait };
     // Due times almost always come in order: search from the end.
     let i = this.entries.length;
     while (i > 0 && this.entries[i - 1]!.atMs > atMs) i--;
-    this.entries.splice(i, 0, entry);
-    if (atMs < this.plannedAtMs) this.plan(false);
+    if (i === this.entries.length) this.entries.push(entry);
+    else this.entries.splice(i, 0, entry);
+    if (!this.waking && atMs < this.plannedAtMs) this.plan();
     return { cancel: () => void (entry.live = false) };
   }
 
@@ -228,44 +297,79 @@ class PreciseTimers {
     this.timeout = undefined;
     this.immediate = undefined;
     this.plannedAtMs = Number.POSITIVE_INFINITY;
-    const now = performance.now();
-    let k = 0;
-    while (k < this.entries.length && this.entries[k]!.atMs <= now) k++;
-    const due = this.entries.splice(0, k);
+    this.waking = true;
     try {
-      for (const e of due) if (e.live) e.fn();
+      if (this.runDue() > 0) return;
+      // Nothing due yet. Every reaction to earlier deliveries has run (they were microtasks of an
+      // earlier callback), so the thread may wait here for the head without holding anyone up —
+      // only the emulator's own coarse timers (device pauses, intermediate slices) and I/O, by less
+      // than the margin. It sleeps most of the wait (unless busy-waiting): a process that spun
+      // through every turnaround would keep a core busy, and a busy machine's scheduler preempts
+      // such a process for whole time slices.
+      const head = this.head();
+      if (!head || head.atMs - performance.now() >= SPIN_MARGIN_MS + 1) return;
+      this.waitUntil(head.atMs, head.busyWait);
+      this.runDue();
     } finally {
-      // Only a wake-up that delivered nothing may block: after a delivery, the side that received
-      // the bytes reacts in microtasks that run when this callback returns — not after a sleep.
-      this.plan(due.length === 0);
+      // After a delivery the side that received the bytes reacts in microtasks that run when this
+      // callback returns; the next wait starts in a callback of its own, after them.
+      this.waking = false;
+      this.plan();
     }
   };
 
-  private plan(mayBlock: boolean): void {
+  /** Delivers every live entry due by now, in order; returns how many. */
+  private runDue(): number {
+    const now = performance.now();
+    let k = 0;
+    while (k < this.entries.length && this.entries[k]!.atMs <= now) k++;
+    if (k === 0) return 0;
+    const due = this.entries.splice(0, k);
+    let n = 0;
+    for (const e of due) {
+      if (!e.live) continue;
+      n++;
+      e.fn();
+    }
+    return n;
+  }
+
+  /**
+   * Sleeps to the guard before `atMs` (unless `busyWait`), then spins to it: returns at `atMs` or,
+   * rarely (a sleep that overshot the guard, the thread preempted), after.
+   */
+  private waitUntil(atMs: number, busyWait: boolean): void {
+    const guardMs = Math.min(MAX_GUARD_MS, this.overshootMs + MIN_GUARD_MS);
+    const sleepMs = atMs - guardMs - performance.now();
+    if (!busyWait && sleepMs > 0.05) {
+      const t = performance.now();
+      Atomics.wait(SLEEP_CELL, 0, 0, sleepMs);
+      const over = performance.now() - t - sleepMs;
+      this.overshootMs = over > this.overshootMs ? over : this.overshootMs + (over - this.overshootMs) / 64;
+    }
+    spinUntil(atMs);
+  }
+
+  private head(): PreciseEntry | undefined {
     while (this.entries.length > 0 && !this.entries[0]!.live) this.entries.shift();
+    return this.entries[0];
+  }
+
+  /** Arms the wake-up for the head: a timeout while it is far, else the next event-loop turn. */
+  private plan(): void {
     if (this.timeout) clearTimeout(this.timeout);
     if (this.immediate) clearImmediate(this.immediate);
     this.timeout = undefined;
     this.immediate = undefined;
-    const head = this.entries[0];
+    const head = this.head();
     if (!head) {
       this.plannedAtMs = Number.POSITIVE_INFINITY;
       return;
     }
     this.plannedAtMs = head.atMs;
     const remainingMs = head.atMs - performance.now();
-    if (remainingMs - SPIN_MARGIN_MS >= 1) {
-      this.timeout = setTimeout(this.wake, remainingMs - SPIN_MARGIN_MS);
-      return;
-    }
-    // Within the margin: sleep the thread (Atomics.wait, sub-millisecond) until just before the due
-    // time, then poll the rest on setImmediate. Polling alone makes the process a CPU hog that a
-    // busy machine's scheduler preempts for whole time slices (ms of lateness at each turnaround);
-    // a sleeping thread is woken on time. The sleep happens in a wake-up of its own, after every
-    // reaction to earlier deliveries has run; what it holds back is at most the emulator's own
-    // coarse timers (device pauses, intermediate slices) and I/O, by less than the margin.
-    if (mayBlock && remainingMs > POLL_MS) Atomics.wait(SLEEP_CELL, 0, 0, remainingMs - POLL_MS);
-    this.immediate = setImmediate(this.wake);
+    if (remainingMs - SPIN_MARGIN_MS >= 1) this.timeout = setTimeout(this.wake, remainingMs - SPIN_MARGIN_MS);
+    else this.immediate = setImmediate(this.wake);
   }
 }
 

@@ -1,6 +1,9 @@
 import { LinkError, TimeoutError } from '../errors.js';
 import type { Clock, Deadline, Timer } from '../util/clock.js';
 
+/** What a read or a drain of nothing returns: zero bytes, nothing anyone could write to. */
+const EMPTY = Buffer.alloc(0);
+
 interface PendingRead {
   n: number;
   resolve: (data: Buffer) => void;
@@ -77,7 +80,7 @@ export class ByteQueue {
   }
 
   private take(n: number): Buffer {
-    if (n === 0) return Buffer.alloc(0);
+    if (n === 0) return EMPTY;
     const first = this.chunks[0]!;
     // Fast path: the whole read sits in the first chunk.
     if (first.length - this.head >= n) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { takeWireTimingStats, Wire, type WireDirection } from '../../src/emulator/wire.js';
+import { takeWireTimingStats, WHOLE_CHUNK_MS, Wire, type WireDirection } from '../../src/emulator/wire.js';
 import { ManualClock, realClock, type Clock } from '../../src/util/clock.js';
 
 const BYTE_MS = 11_000 / 115_200;
@@ -10,9 +10,9 @@ interface Delivery {
   bytes: Buffer;
 }
 
-function wire(clock: Clock, baud = 115_200, latencyMs = 1): { w: Wire; got: Delivery[] } {
+function wire(clock: Clock, baud = 115_200, latencyMs = 1, busyWait = false): { w: Wire; got: Delivery[] } {
   const got: Delivery[] = [];
-  const w = new Wire(clock, { baud, latencyMs }, (dir, bytes) => got.push({ dir, atMs: clock.now(), bytes: Buffer.from(bytes) }));
+  const w = new Wire(clock, { baud, latencyMs, busyWait }, (dir, bytes) => got.push({ dir, atMs: clock.now(), bytes: Buffer.from(bytes) }));
   return { w, got };
 }
 
@@ -59,6 +59,29 @@ describe('the wire model on a virtual clock', () => {
     expect(got[got.length - 1]!.atMs).toBeCloseTo(t2 + 1 + BYTE_MS, 9);
   });
 
+  it('delivers a chunk of at most WHOLE_CHUNK_MS in one piece at its end, and slices a longer one', async () => {
+    const clock = new ManualClock();
+    const byteMs = 11_000 / 921_600;
+    const { w, got } = wire(clock, 921_600);
+    const packet = bytes(258); // a Download packet: 3.1 ms at 921600
+    expect(258 * byteMs).toBeLessThanOrEqual(WHOLE_CHUNK_MS);
+    w.send('to-device', packet);
+    await clock.advance(258 * byteMs - 0.001);
+    expect(got).toHaveLength(0);
+    await clock.advance(0.002);
+    expect(got).toHaveLength(1);
+    expect(got[0]!.bytes.equals(packet)).toBe(true);
+    expect(got[0]!.atMs).toBeCloseTo(258 * byteMs, 9);
+    // 400 bytes take 4.8 ms: sliced, the first slice before the end.
+    const t0 = clock.now();
+    w.send('to-device', bytes(400, 5));
+    await clock.advance(400 * byteMs + 0.001);
+    const long = got.slice(1);
+    expect(long.length).toBeGreaterThan(1);
+    expect(long[0]!.atMs).toBeLessThan(t0 + 400 * byteMs - 1);
+    expect(Buffer.concat(long.map((d) => d.bytes)).equals(bytes(400, 5))).toBe(true);
+  });
+
   it('drops what is still on the wire when cancelled', async () => {
     const clock = new ManualClock();
     const { w, got } = wire(clock);
@@ -72,8 +95,11 @@ describe('the wire model on a virtual clock', () => {
 });
 
 describe('the wire model on the wall clock', () => {
-  it('never delivers a chunk before its wire time, and keeps the order across chunks and directions', async () => {
-    const { w, got } = wire(realClock, 921_600, 0.5);
+  it.each([
+    ['sleeping', false],
+    ['busy-waiting', true],
+  ] as const)('never delivers a chunk before its wire time, and keeps the order across chunks and directions (%s)', async (_, busyWait) => {
+    const { w, got } = wire(realClock, 921_600, 0.5, busyWait);
     const byteMs = 11_000 / 921_600;
     takeWireTimingStats();
     const sent: { dir: WireDirection; data: Buffer; dueMs: number }[] = [];
