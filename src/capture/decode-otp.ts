@@ -56,13 +56,8 @@ export class OtpTracker {
 
   private readFrame(bytes: Buffer, t: number, pos: number): OtpFrame {
     const base = { kind: 'otp' as const, t, dir: 'rx' as const, pos, bytes: '', source: 'read' as const };
-    let s: OtpStructure;
-    try {
-      s = decodeOtpStructure(bytes);
-    } catch (e) {
-      const error = e instanceof Error ? e.message : String(e);
-      return { ...base, error, summary: `OTP structure (read) not decodable: ${error}` };
-    }
+    const s = decodeOrError(bytes);
+    if (typeof s === 'string') return { ...base, error: s, summary: `OTP structure (read) not decodable: ${s}` };
     const previous = this.lastRead;
     this.lastRead = s;
     const head = `OTP structure (read): version ${s.version}, global state 0x${s.globalState.toString(16)}`;
@@ -80,17 +75,21 @@ export class OtpTracker {
 
   private writeFrame(bytes: Buffer, t: number, pos: number): OtpFrame {
     const base = { kind: 'otp' as const, t, dir: 'tx' as const, pos, bytes: '', source: 'write-request' as const };
-    let s: OtpStructure;
-    try {
-      s = decodeOtpStructure(bytes);
-    } catch (e) {
-      const error = e instanceof Error ? e.message : String(e);
-      return { ...base, error, summary: `OTP structure (write request) not decodable: ${error}` };
-    }
+    const s = decodeOrError(bytes);
+    if (typeof s === 'string') return { ...base, error: s, summary: `OTP structure (write request) not decodable: ${s}` };
     const requests: OtpWordRequest[] = s.words
       .filter((w) => (w.status & STATUS.UPDATE_REQUEST) !== 0)
       .map((w) => ({ word: w.id, value: w.value, status: w.status, flags: w.flags }));
     const list = requests.length === 0 ? 'no word has the update-request bit' : `update requested for word(s) ${requests.map((r) => `${r.word}=0x${r.value.toString(16)}`).join(', ')}`;
     return { ...base, version: s.version, globalState: s.globalState, requests, summary: `OTP structure (write request): ${list}` };
+  }
+}
+
+/** The decoded structure, or the codec's message when the bytes are not one (the decoder never throws). */
+function decodeOrError(bytes: Buffer): OtpStructure | string {
+  try {
+    return decodeOtpStructure(bytes);
+  } catch (e) {
+    return e instanceof Error ? e.message : String(e);
   }
 }

@@ -5,18 +5,12 @@ import { describe, expect, it } from 'vitest';
 import { parseCapture } from '../../src/capture/format.js';
 import { streamCaptureFile, type CaptureItem } from '../../src/capture/read-capture.js';
 import type { Stm32mpError } from '../../src/errors.js';
+import { thrownBy } from '../helpers/cli.js';
 
 const HEADER = '{"format":"stm32mp-uart-capture","version":1,"baud":115200,"parity":"even","port":"p","started":"2024-01-02T10:11:12.123Z"}';
 const DAMAGED = [HEADER, '{"t":0,"dir":"tx","data":"7f"}', 'null', '{"t":5,"dir":"rx","data":"7"}', '{"t":9,"dir":"rx","data":"79"}', '{"t":12,"dir":"tx","da'].join('\n');
 
-function failure(fn: () => unknown): Stm32mpError {
-  try {
-    fn();
-  } catch (e) {
-    return e as Stm32mpError;
-  }
-  throw new Error('expected a failure');
-}
+const failure = (fn: () => unknown): Stm32mpError => thrownBy<Stm32mpError>(fn);
 
 describe('parseCapture', () => {
   it('strict: refuses the first bad line, naming it', () => {

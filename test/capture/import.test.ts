@@ -4,6 +4,7 @@ import { decodeCapture } from '../../src/capture/decode.js';
 import { parseCapture, serializeCapture, type Capture } from '../../src/capture/format.js';
 import { importCapture } from '../../src/capture/import.js';
 import type { Stm32mpError } from '../../src/errors.js';
+import { thrownBy } from '../helpers/cli.js';
 
 const fixture = (name: string): string => readFileSync(new URL(`../fixtures/import/${name}`, import.meta.url), 'utf8');
 
@@ -19,14 +20,7 @@ function shape(c: Capture): string[][] {
   return c.chunks.map((k) => [k.dir, k.data.toString('hex')]);
 }
 
-function failure(fn: () => unknown): Stm32mpError {
-  try {
-    fn();
-  } catch (e) {
-    return e as Stm32mpError;
-  }
-  throw new Error('expected a failure');
-}
+const failure = (fn: () => unknown): Stm32mpError => thrownBy<Stm32mpError>(fn);
 
 describe('socat -x -v dumps', () => {
   const c = importCapture('socat', fixture('socat-get-id.log'), { source: 'socat-get-id.log' });

@@ -46,3 +46,13 @@ export async function stopProcess(child: ChildProcess, signal: NodeJS.Signals = 
   process.kill(child.pid, signal);
   return exited;
 }
+
+/** The error a synchronous call throws (the test fails if it does not throw). */
+export function thrownBy<E = Error>(fn: () => unknown): E {
+  try {
+    fn();
+  } catch (e) {
+    return e as E;
+  }
+  throw new Error('expected a failure');
+}
