@@ -11,6 +11,8 @@ export async function main(argv: string[]): Promise<void> {
     .strict()
     .demandCommand(1, 'Name a command; see --help.')
     .recommendCommands()
+    .example('$0 otp show', "The emulated board's OTP (no --port)")
+    .example('$0 otp write word=70 value=0x1234 --port /dev/ttyUSB0', 'Program a word: plan, confirm, write, verify')
     .epilogue('Exit codes: 0 success; 1 board or link failed; 2 bad input, or refused before sending; 3 read-back verification failed; 4 cancelled (no confirmation, or brick risk without --force).')
     .fail((msg, err) => {
       // Handlers catch their own errors (action()): what reaches here is yargs' validation,

@@ -18,6 +18,8 @@ export const otpCommand: CommandModule<GlobalArgs, GlobalArgs> = {
       .command(otpLockCommand as never)
       .command(otpFwriteCommand as never)
       .command(otpDiffCommand as never)
+      .example('$0 otp show --port /dev/ttyUSB0', "Show a board's OTP")
+      .example('$0 otp write word=70 value=0x1234 lock --dry-run', 'See what a write would burn')
       .demandCommand(1, 'Name an otp command; see otp --help.'),
   handler: () => {},
 };
