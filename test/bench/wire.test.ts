@@ -116,7 +116,10 @@ describe('the wire model on the wall clock', () => {
     });
     const t1 = performance.now();
     send('to-host', bytes(1, 9), t1 + 0.5 + byteMs);
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await new Promise<void>((resolve) => {
+      const poll = (): void => (got.some((d) => d.dir === 'to-host') ? resolve() : void setTimeout(poll, 1));
+      poll();
+    });
     const toDevice = Buffer.concat(got.filter((d) => d.dir === 'to-device').map((d) => d.bytes));
     expect(toDevice.equals(Buffer.concat([bytes(258), bytes(5, 3)]))).toBe(true);
     expect(got[got.length - 1]!.dir).toBe('to-host');

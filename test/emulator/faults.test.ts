@@ -141,15 +141,16 @@ describe('faults injected by the emulated board', () => {
   });
 
   it('stall: the CLI exits once it has given up on a stalled board, not when the stall ends', () => {
-    // Before the fix the 8 s stall kept the process alive after SYNC_FAILED; spawnSync's own limit
-    // (well under 8 s) kills a process that hangs on, and the test then fails on the signal.
+    // Before the fix the stall kept the process alive after SYNC_FAILED until it ended; spawnSync's
+    // own limit (well under the 60 s stall, far above the ~2 s the CLI needs) kills a process that
+    // hangs on, and the test then fails on the signal.
     const env = { ...process.env };
     delete env.STM32MP_PORT;
-    const r = spawnSync(process.execPath, ['dist/bin/stm32mp-uart.js', 'info', '--faults', 'stall:1:8000', '--timeout', '500', '--json'], {
+    const r = spawnSync(process.execPath, ['dist/bin/stm32mp-uart.js', 'info', '--faults', 'stall:1:60000', '--timeout', '500', '--json'], {
       cwd: ROOT,
       encoding: 'utf8',
       env,
-      timeout: 6000,
+      timeout: 30_000,
     });
     expect(r.signal).toBeNull();
     expect(r.status).toBe(1);
