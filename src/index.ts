@@ -54,7 +54,6 @@ export {
   verifyOtpWrite,
   uidOf,
   wordRecords,
-  describeBoard,
   type OtpWriteOptions,
   type OtpWritePlan,
   type OtpWriteResult,
@@ -104,6 +103,7 @@ export { toOtpJson, type OtpJson } from './otp/json.js';
 export { parseMac, formatMac, macToWords, macWordIds, macBytesFromStructure, isMacUnset } from './otp/mac.js';
 export { decodeGlobalState, type GlobalStateInfo } from './otp/global-state.js';
 export { parseWordsSpec } from './otp/words-spec.js';
+export { formatWord } from './otp/bits.js';
 export { socFamilyFromOption } from './otp/soc.js';
 
 // Captures: record, replay, decode, import

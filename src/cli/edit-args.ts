@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { InputError } from '../index.js';
+import { InputError, STICKY_LOCK_BITS } from '../index.js';
 import type { OtpEdit, StickyLock } from '../index.js';
 
 /**
@@ -22,7 +22,8 @@ export function parseWordId(text: string | number): number {
   return n;
 }
 
-export const STICKY_LOCKS: readonly StickyLock[] = ['prog', 'shadow-write', 'shadow-read'];
+/** The sticky locks the codec knows (its STICKY_LOCK_BITS table). */
+export const STICKY_LOCKS = Object.keys(STICKY_LOCK_BITS) as StickyLock[];
 
 export function parseStickyLocks(values: readonly string[]): StickyLock[] {
   return values.map((v) => {

@@ -1,8 +1,8 @@
 import { AbortError, CancelledError, LinkError, VerifyError, isStm32mpError } from '../errors.js';
 import type { Link } from '../link/link.js';
 import { Phase, type SocFamily } from '../protocol/constants.js';
+import { formatWord } from '../otp/bits.js';
 import { findBrickRisks, type BrickRisk } from '../otp/brick-risk.js';
-import { decodeNamedWords } from '../otp/named.js';
 import { buildWriteRequest, type OtpEdit, type WriteRequest } from '../otp/request.js';
 import { STATUS } from '../otp/status.js';
 import type { OtpStructure } from '../otp/structure.js';
@@ -104,9 +104,9 @@ export function verifyOtpWrite(request: WriteRequest, after: OtpStructure, befor
     const found = after.words[w.id]!;
     const expectedLocks = (w.requestedStatus & LOCK_BITS) >>> 0;
     const problems: string[] = [];
-    if (found.value >>> 0 !== w.newValue >>> 0) problems.push(`value 0x${hex(found.value)} instead of 0x${hex(w.newValue)}`);
+    if (found.value >>> 0 !== w.newValue >>> 0) problems.push(`value ${formatWord(found.value)} instead of ${formatWord(w.newValue)}`);
     const missing = (expectedLocks & ~found.status) >>> 0;
-    if (missing) problems.push(`lock bits 0x${hex(missing)} missing${missing & ~STATUS.PERMANENT_LOCK ? ' (sticky locks: the board firmware may ignore them, and they end at reset)' : ''}`);
+    if (missing) problems.push(`lock bits ${formatWord(missing)} missing${missing & ~STATUS.PERMANENT_LOCK ? ' (sticky locks: the board firmware may ignore them, and they end at reset)' : ''}`);
     if (found.status & STATUS.READ_ERROR) problems.push('read error on read-back');
     return check(w.id, w.newValue, found.value, expectedLocks, found.status, problems);
   });
@@ -119,7 +119,7 @@ export function verifyOtpWrite(request: WriteRequest, after: OtpStructure, befor
     if (old.value >>> 0 === found.value >>> 0 && statusChange === 0) continue;
     checks.push(
       check(old.id, old.value, found.value, (old.status & LOCK_BITS) >>> 0, found.status, [
-        `changed although not requested: value 0x${hex(old.value)} → 0x${hex(found.value)}, status 0x${hex(old.status)} → 0x${hex(found.status)}`,
+        `changed although not requested: value ${formatWord(old.value)} → ${formatWord(found.value)}, status ${formatWord(old.status)} → ${formatWord(found.status)}`,
       ]),
     );
   }
@@ -138,9 +138,6 @@ function check(id: number, expectedValue: number, foundValue: number, expectedLo
   };
 }
 
-function hex(n: number): string {
-  return (n >>> 0).toString(16).toUpperCase().padStart(8, '0');
-}
 
 function statusErrorsOf(s: OtpStructure): { id: number; flags: string[] }[] {
   return s.words.filter((w) => w.status & (STATUS.READ_ERROR | STATUS.LOCK_ERROR)).map((w) => ({ id: w.id, flags: w.flags }));
@@ -270,7 +267,3 @@ export function wordRecords(plan: OtpWritePlan, after: OtpStructure | undefined)
   });
 }
 
-/** Named words of the current structure, for plans and audit lines. */
-export function describeBoard(s: OtpStructure, soc: SocFamily): Record<string, unknown> {
-  return decodeNamedWords(s, soc) as Record<string, unknown>;
-}

@@ -17,7 +17,8 @@ export function readField(value: number, f: Pick<BitField, 'msb' | 'lsb'>): numb
   return Math.floor((value >>> 0) / 2 ** f.lsb) % 2 ** (f.msb - f.lsb + 1);
 }
 
-export function hex32(n: number): string {
+/** An OTP word or status as the vendor display prints it: `0x` and 8 upper-case hex digits. */
+export function formatWord(n: number): string {
   return `0x${(n >>> 0).toString(16).toUpperCase().padStart(8, '0')}`;
 }
 

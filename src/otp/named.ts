@@ -1,5 +1,5 @@
 import type { SocFamily } from '../protocol/constants.js';
-import { hex32, hexN, isBitSet, readField } from './bits.js';
+import { formatWord, hexN, isBitSet, readField } from './bits.js';
 import { decodeGlobalState, type GlobalStateInfo } from './global-state.js';
 import { formatMac, isMacUnset, macBytesFromStructure, macWordIds } from './mac.js';
 import {
@@ -188,7 +188,7 @@ function decodeBoot(v: number): BootInfo & { text: string } {
 function decodeHw2(v: number): Hw2Info & { text: string } {
   const flags = Object.fromEntries(HW2_BITS.map((b) => [b.key, isBitSet(v, b.bit)])) as Record<(typeof HW2_BITS)[number]['key'], boolean>;
   const on = HW2_BITS.filter((b) => flags[b.key]).map((b) => b.description);
-  return { raw: v, ...flags, text: `${hex32(v)}${on.length ? `: ${on.join('; ')}` : ': no named option set'}` };
+  return { raw: v, ...flags, text: `${formatWord(v)}${on.length ? `: ${on.join('; ')}` : ': no named option set'}` };
 }
 
 function decodeBoardId(v: number): BoardIdInfo & { text: string } {
@@ -236,9 +236,9 @@ export function decodeNamedWords(s: OtpStructure, soc: SocFamily): NamedWords {
     ...(pkg ? { package: pkg } : {}),
     device,
     ...(ids.bootCfg3 !== undefined ? { boot: named(s, [ids.bootCfg3], ([v]) => decodeBoot(v!)) } : {}),
-    monotonicCounter: named(s, [ids.monotonicCounter], ([v]) => ({ value: v!, text: `${v} (${hex32(v!)})` })),
-    nandConfig: named(s, [ids.nandConfig], ([v]) => ({ raw: v!, text: hex32(v!) })),
-    ...(ids.nand2Config !== undefined ? { nand2Config: named(s, [ids.nand2Config], ([v]) => ({ raw: v!, text: hex32(v!) })) } : {}),
+    monotonicCounter: named(s, [ids.monotonicCounter], ([v]) => ({ value: v!, text: `${v} (${formatWord(v!)})` })),
+    nandConfig: named(s, [ids.nandConfig], ([v]) => ({ raw: v!, text: formatWord(v!) })),
+    ...(ids.nand2Config !== undefined ? { nand2Config: named(s, [ids.nand2Config], ([v]) => ({ raw: v!, text: formatWord(v!) })) } : {}),
     uid,
     // U-Boot `setup_serial_number`: the three UID words as %08X, word 13 first.
     serialNumber: named(s, ids.uid, (values) => {

@@ -1,5 +1,6 @@
 import { InputError } from '../errors.js';
 import type { SocFamily } from '../protocol/constants.js';
+import { formatWord } from './bits.js';
 import { OTP_LAYOUTS } from './layout.js';
 import { STATUS, STATUS_FLAGS, statusFlags, type StatusFlag } from './status.js';
 import { emptyOtpStructure, encodeOtpStructure, type OtpStructure } from './structure.js';
@@ -81,7 +82,6 @@ interface WordRequest {
   lockBits: number;
 }
 
-const hex = (n: number): string => `0x${(n >>> 0).toString(16).toUpperCase().padStart(8, '0')}`;
 const LOCK_FLAGS = STATUS_FLAGS.filter((f) => ((1 << f.bit) & (STATUS.PERMANENT_LOCK | STATUS.STICKY_PROG_LOCK | STATUS.STICKY_SHADOW_WRITE_LOCK | STATUS.STICKY_SHADOW_READ_LOCK)) !== 0);
 
 function lockFlagNames(bits: number): StatusFlag[] {
@@ -160,14 +160,14 @@ function planWord(r: WordRequest, current: OtpStructure, upperStart: number, ref
     } else {
       const cleared = (currentValue & ~requested) >>> 0;
       if (w >= upperStart && currentValue !== 0 && requested !== currentValue) {
-        refusals.push({ word: w, code: 'UPPER_ALREADY_PROGRAMMED', reason: `word ${w} is an upper (ECC) word already programmed with ${hex(currentValue)}: it cannot be programmed again` });
+        refusals.push({ word: w, code: 'UPPER_ALREADY_PROGRAMMED', reason: `word ${w} is an upper (ECC) word already programmed with ${formatWord(currentValue)}: it cannot be programmed again` });
       }
       if (cleared !== 0) {
-        refusals.push({ word: w, code: 'BIT_CLEAR', reason: `writing ${hex(requested)} to word ${w} needs ${bitList(cleared)} to go 1→0 (they are 1 on the board, value ${hex(currentValue)}); OTP bits only go 0→1` });
+        refusals.push({ word: w, code: 'BIT_CLEAR', reason: `writing ${formatWord(requested)} to word ${w} needs ${bitList(cleared)} to go 1→0 (they are 1 on the board, value ${formatWord(currentValue)}); OTP bits only go 0→1` });
       }
       if (bitsToSet !== 0 && (currentStatus & (STATUS.PERMANENT_LOCK | STATUS.STICKY_PROG_LOCK)) !== 0) {
         const lock = (currentStatus & STATUS.PERMANENT_LOCK) !== 0 ? 'permanently locked' : 'programming-locked until reset (sticky programming lock)';
-        refusals.push({ word: w, code: 'WORD_LOCKED', reason: `word ${w} is ${lock}: ${hex(requested)} cannot be programmed over ${hex(currentValue)}` });
+        refusals.push({ word: w, code: 'WORD_LOCKED', reason: `word ${w} is ${lock}: ${formatWord(requested)} cannot be programmed over ${formatWord(currentValue)}` });
       }
     }
   }

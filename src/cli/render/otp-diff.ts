@@ -1,3 +1,4 @@
+import { formatWord } from '../../index.js';
 import type { SocFamily } from '../../index.js';
 import type { OtpWordDiff } from '../../index.js';
 import { decodeNamedWords } from '../../index.js';
@@ -5,7 +6,6 @@ import { NAMED_LABELS } from '../../index.js';
 import { statusFlags } from '../../index.js';
 import { emptyOtpStructure } from '../../index.js';
 
-const hex = (n: number): string => `0x${(n >>> 0).toString(16).toUpperCase().padStart(8, '0')}`;
 
 export interface OtpDiffReport {
   a: string;
@@ -40,12 +40,12 @@ export function renderOtpDiff(report: OtpDiffReport, soc: SocFamily): string {
   if (report.identical) return `${report.a} and ${report.b} are identical.`;
   const labels = namedLabels(soc);
   const lines: string[] = [];
-  if (report.globalState) lines.push(`global state: ${hex(report.globalState.before)} -> ${hex(report.globalState.after)}`);
+  if (report.globalState) lines.push(`global state: ${formatWord(report.globalState.before)} -> ${formatWord(report.globalState.after)}`);
   lines.push(`${report.words.length} word(s) differ between ${report.a} and ${report.b}:`);
   lines.push('    ID  | value before -> after       | status before -> after');
   for (const d of report.words) {
-    const value = d.changed.includes('value') ? `${hex(d.before.value)} -> ${hex(d.after.value)}` : `${hex(d.before.value)} (same)     `;
-    const status = d.changed.includes('status') ? `${hex(d.before.status)} -> ${hex(d.after.status)}${flagChange(d.before.status, d.after.status)}` : `${hex(d.before.status)} (same)`;
+    const value = d.changed.includes('value') ? `${formatWord(d.before.value)} -> ${formatWord(d.after.value)}` : `${formatWord(d.before.value)} (same)     `;
+    const status = d.changed.includes('status') ? `${formatWord(d.before.status)} -> ${formatWord(d.after.status)}${flagChange(d.before.status, d.after.status)}` : `${formatWord(d.before.status)} (same)`;
     const label = labels.get(d.id);
     lines.push(`    ${String(d.id).padStart(2, '0')}  | ${value} | ${status}${label ? `  [${label}]` : ''}`);
   }

@@ -1,6 +1,6 @@
+import { formatWord } from '../../index.js';
 import { wordRecords, type OtpWritePlan, type OtpWriteResult, type WordCheck } from '../../index.js';
 
-const hex = (n: number): string => `0x${(n >>> 0).toString(16).toUpperCase().padStart(8, '0')}`;
 
 function bitList(mask: number): string {
   const bits: number[] = [];
@@ -16,7 +16,7 @@ export function renderOtpPlan(plan: OtpWritePlan): string {
   for (const w of plan.request.words) {
     const locks = w.locksToAdd.length ? w.locksToAdd.join(', ') : '-';
     const note = w.alreadyDone ? '  (already on the board: skipped)' : '';
-    lines.push(`  ${String(w.id).padStart(4)} | ${hex(w.currentValue)} -> ${hex(w.newValue)} | ${bitList(w.bitsToSet).padEnd(24)} | ${locks}${note}`);
+    lines.push(`  ${String(w.id).padStart(4)} | ${formatWord(w.currentValue)} -> ${formatWord(w.newValue)} | ${bitList(w.bitsToSet).padEnd(24)} | ${locks}${note}`);
   }
   if (plan.stickyRequested) {
     lines.push('  Note: sticky locks last only until the board resets, and OP-TEE-based firmware ignores them; the read-back checks them.');
@@ -30,7 +30,7 @@ export function renderOtpPlan(plan: OtpWritePlan): string {
 export function renderChecks(checks: WordCheck[]): string {
   const lines = ['  word | expected value | found value | expected locks | found status | result'];
   for (const c of checks) {
-    lines.push(`  ${String(c.id).padStart(4)} | ${hex(c.expectedValue)}     | ${hex(c.foundValue)}  | ${hex(c.expectedLocks)}     | ${hex(c.foundStatus)}   | ${c.ok ? 'ok' : c.problem}`);
+    lines.push(`  ${String(c.id).padStart(4)} | ${formatWord(c.expectedValue)}     | ${formatWord(c.foundValue)}  | ${formatWord(c.expectedLocks)}     | ${formatWord(c.foundStatus)}   | ${c.ok ? 'ok' : c.problem}`);
   }
   return lines.join('\n');
 }

@@ -1,3 +1,4 @@
+import { formatWord } from '../../index.js';
 import type { SocFamily } from '../../index.js';
 import { decodeGlobalState } from '../../index.js';
 import { toOtpJson } from '../../index.js';
@@ -14,7 +15,6 @@ import type { CliContext } from '../context.js';
  */
 
 const RULE = '-'.repeat(75);
-const hex = (n: number): string => `0x${(n >>> 0).toString(16).toUpperCase().padStart(8, '0')}`;
 const FLAG_INDENT = ' '.repeat(33);
 
 export interface OtpTextOptions {
@@ -30,24 +30,24 @@ function headerLines(s: OtpStructure): string[] {
     'OTP DATA WORDS :',
     '',
     'Struct_version           :',
-    `                         | none       : ${hex(s.version)}`,
+    `                         | none       : ${formatWord(s.version)}`,
     'BSEC_OTP_CONFIG          :',
     `                         |_ State            : ${g.stateText}`,
     `                         |_ Hardware Key Set : ${g.hardwareKeySet ? 'Y' : 'N'}`,
   ];
-  if (g.unknownBits !== 0) lines.push(`                         |_ Unknown bits     : ${hex(g.unknownBits)}`);
+  if (g.unknownBits !== 0) lines.push(`                         |_ Unknown bits     : ${formatWord(g.unknownBits)}`);
   return lines;
 }
 
 /** One word's rows: id/value/status, then one `|_[NN] Name` per set status bit, unknown bits in hex. */
 export function wordRows(id: number, value: number, status: number): string[] {
-  const rows = [`    ${String(id).padStart(2, '0')}     |     ${hex(value)}  |  ${hex(status)}`];
+  const rows = [`    ${String(id).padStart(2, '0')}     |     ${formatWord(value)}  |  ${formatWord(status)}`];
   if (status === 0) return rows;
   for (const f of STATUS_FLAGS) {
     if (((status >>> f.bit) & 1) === 1) rows.push(`${FLAG_INDENT}|_[${String(f.bit).padStart(2, '0')}] ${f.label}`);
   }
   const unknown = unknownStatusBits(status);
-  if (unknown !== 0) rows.push(`${FLAG_INDENT}|_ unknown bits ${hex(unknown)}`);
+  if (unknown !== 0) rows.push(`${FLAG_INDENT}|_ unknown bits ${formatWord(unknown)}`);
   rows.push('           |                 |          ');
   return rows;
 }

@@ -1,3 +1,4 @@
+import { formatWord } from '../../index.js';
 import type { BoardPlan, BoardResult, ProvisionResult, ResolvedValue } from '../../index.js';
 import { renderOtpPlan } from './otp-plan.js';
 
@@ -10,7 +11,6 @@ export function oneLine(message: string): string {
   return rest.length ? `${head} ${rest.join('; ')}` : head;
 }
 
-const hex = (n: number): string => `0x${(n >>> 0).toString(16).toUpperCase().padStart(8, '0')}`;
 
 function sourceText(v: ResolvedValue): string {
   switch (v.source) {
@@ -35,7 +35,7 @@ export function renderBoardPlan(p: BoardPlan): string {
   const lines = [`== ${p.port}: board UID ${p.uid} (${p.soc})`];
   if (p.mac) lines.push(`  MAC address: ${p.mac.address} (${macNote(p.mac)})`);
   for (const v of p.values) {
-    const words = v.values ? Object.entries(v.values).map(([w, val]) => `word ${w} = ${hex(val)}`).join(', ') : `word${v.words.length > 1 ? 's' : ''} ${v.words.join(', ')}`;
+    const words = v.values ? Object.entries(v.values).map(([w, val]) => `word ${w} = ${formatWord(val)}`).join(', ') : `word${v.words.length > 1 ? 's' : ''} ${v.words.join(', ')}`;
     lines.push(`  edit ${v.edit}: ${words} (${sourceText(v)})`);
   }
   lines.push(renderOtpPlan(p.otp).replace(/^/gm, '  '));
